@@ -1,0 +1,27 @@
+"""fastmtl: fast multi-task learning.
+
+Information-theory kernels over many distributions at once (CPU with Numba,
+NVIDIA GPUs with numba-cuda) and scikit-learn-compatible multi-task
+estimators.
+"""
+from .information import (
+    conditional_entropy,
+    cross_entropy,
+    entropy,
+    js_divergence,
+    kl_divergence,
+    mutual_information,
+    pairwise_divergence,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "conditional_entropy",
+    "cross_entropy",
+    "entropy",
+    "js_divergence",
+    "kl_divergence",
+    "mutual_information",
+    "pairwise_divergence",
+]

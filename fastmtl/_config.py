@@ -1,0 +1,38 @@
+"""Tunables shared by every kernel.
+
+Kernels read these at import (Numba freezes globals at compile time), so change
+them before the first call, or monkeypatch the driver-level ones in tests.
+"""
+
+# LLVM fast-math flags that keep IEEE NaN/inf semantics. ``fastmath=True`` would
+# add ``nnan``/``ninf`` and turn ``np.isnan`` into ``False``; these flags only
+# allow reassociation (vectorised reductions), contraction into FMA and
+# reciprocal multiplication.
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+# Options of every ``@njit`` kernel. ``error_model="numpy"`` makes ``p / 0.0``
+# give ``inf`` as the divergence conventions require, instead of raising.
+JIT_OPTIONS = dict(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
+
+# Memory (bytes) that one block of a pairwise result may take. Pairwise
+# divergences are produced block by block so that an (n, m) result written to a
+# ``numpy.memmap`` needs only this much scratch memory.
+PAIRWISE_BLOCK_BYTES = 128 * 2**20
+
+# A GEMM-form divergence whose value is smaller than this fraction of the
+# magnitude of its two terms has lost digits to cancellation; it is recomputed
+# by the direct sum. In float64 the GEMM form is accurate to about
+# k * 2**-53 * (|a| + |c|), so above the threshold the relative error stays
+# below ~1e-10 for k up to a few thousand.
+CANCELLATION_RTOL = 1e-4
+
+# CUDA: threads per block of the 1-D kernels and the tile width of the 2-D ones.
+CUDA_THREADS_PER_BLOCK = 256
+CUDA_TILE = 16
+
+# device="auto" sends work to the GPU only when the input has at least this
+# many elements: below it the host-device transfer costs more than it saves.
+CUDA_AUTO_MIN_ELEMENTS = 1 << 22
+
+# Relative tolerance for "sums to one", by input dtype.
+SUM_TOLERANCE = {"float32": 1e-4, "float64": 1e-6}

@@ -1,0 +1,103 @@
+"""Blocked driver of ``pairwise_divergence``.
+
+The (n, m) result is produced in row blocks of at most
+``_config.PAIRWISE_BLOCK_BYTES``: for the GEMM-form metrics each block is one
+BLAS product (written straight into ``out`` when it is a C-ordered float64
+array, a ``numpy.memmap`` included) finished in place by a kernel; "js" is a
+direct kernel per block.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import _config
+from . import _cpu
+
+_METRIC_CODES = {
+    "cross_entropy": _cpu.CROSS_ENTROPY,
+    "kl": _cpu.KL,
+    "symmetric_kl": _cpu.SYMMETRIC_KL,
+}
+
+
+class PreparedRows(NamedTuple):
+    """One side of a pairwise problem, ready for the kernels."""
+
+    probs: np.ndarray  # (n, k) float64, each row normalised
+    logs: np.ndarray  # (n, k) float64, log p with 0 where p == 0
+    negentropy: np.ndarray  # (n,) sum_j p_j log p_j
+    status: np.ndarray  # (n,) uint8 validation flags
+    zero_ptr: np.ndarray  # (n + 1,) CSR pointers into zero_idx
+    zero_idx: np.ndarray  # columns where the row's probability is zero
+
+
+def check_out(out, shape, dtype, inputs):
+    """Validate a user-supplied ``out`` (or allocate one)."""
+    if out is None:
+        return np.empty(shape, dtype=dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array or memmap, got {type(out).__name__}")
+    if out.shape != shape:
+        raise ValueError(f"out has shape {out.shape}, expected {shape}")
+    if out.dtype not in (np.float32, np.float64):
+        raise TypeError(f"out must have dtype float32 or float64, got {out.dtype}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    if any(np.shares_memory(out, a) for a in inputs):
+        raise ValueError("out must not share memory with P or Q")
+    return out
+
+
+def prepare(kernels, X, log_input, normalize, check, tol):
+    """Normalise and validate the rows of ``X`` (see ``_cpu.prepare_rows``)."""
+    n, k = X.shape
+    probs = np.empty((n, k))
+    logs = np.empty((n, k))
+    negentropy = np.empty(n)
+    status = np.zeros(n, dtype=np.uint8)
+    kernels.prepare_rows(X, bool(log_input), bool(normalize), bool(check), tol,
+                         probs, logs, negentropy, status)
+    rows, cols = np.nonzero(probs == 0.0)
+    zero_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=zero_ptr[1:])
+    return PreparedRows(probs, logs, negentropy, status, zero_ptr,
+                        cols.astype(np.int64))
+
+
+def rows_per_block(n, m, n_buffers):
+    """Rows of the result per block so that the blocks fit the memory budget."""
+    row_bytes = 8 * max(m, 1) * max(n_buffers, 1)
+    return int(min(n, max(1, _config.PAIRWISE_BLOCK_BYTES // row_bytes)))
+
+
+def compute(kernels, metric, P, Q, scale, out):
+    """Fill ``out[i, j] = metric(P_i, Q_j)`` block by block."""
+    n, m = out.shape
+    rtol = _config.CANCELLATION_RTOL
+    if metric == "js":
+        block = rows_per_block(n, m, 1)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            kernels.pairwise_js_block(P.probs[start:stop], Q.probs,
+                                      P.negentropy[start:stop], Q.negentropy,
+                                      rtol, scale, np.asarray(out[start:stop]))
+        return
+    symmetric = metric == "symmetric_kl"
+    # The product goes straight into ``out`` when BLAS can write there.
+    in_place = out.dtype == np.float64 and out.flags.c_contiguous
+    block = rows_per_block(n, m, int(not in_place) + int(symmetric))
+    cross_buffer = None if in_place else np.empty((block, m))
+    cross_t_buffer = np.empty((block, m)) if symmetric else None
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        target = np.asarray(out[start:stop])
+        cross = target if in_place else cross_buffer[: stop - start]
+        np.matmul(P.probs[start:stop], Q.logs.T, out=cross)
+        cross_t = cross
+        if symmetric:
+            cross_t = cross_t_buffer[: stop - start]
+            np.matmul(P.logs[start:stop], Q.probs.T, out=cross_t)
+        kernels.finish_gemm_block(
+            _METRIC_CODES[metric], cross, cross_t, P.probs[start:stop], Q.probs,
+            P.negentropy[start:stop], Q.negentropy, P.zero_ptr[start:stop + 1],
+            P.zero_idx, Q.zero_ptr, Q.zero_idx, rtol, scale, target)
