@@ -63,6 +63,12 @@ def _as_rows(arrays, names, axis, log_input):
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
+        lengths = [f"{n} has {a.shape[axis]}" for a, n in zip(arrays, names)
+                   if isinstance(axis, int) and -a.ndim <= axis < a.ndim]
+        if len({text.split()[-1] for text in lengths}) > 1:
+            raise ValueError(
+                f"the distributions have different lengths along axis={axis}: "
+                + ", ".join(lengths)) from None
         shapes = " and ".join(f"{n} {a.shape}" for a, n in zip(arrays, names))
         raise ValueError(f"cannot broadcast {shapes} together") from None
     if len(shape) == 0:

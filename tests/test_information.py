@@ -1,0 +1,253 @@
+"""Row-wise functions and joint tables against SciPy and the naive oracles."""
+import numpy as np
+import pytest
+import scipy.stats
+from numpy.testing import assert_allclose
+from scipy.spatial.distance import jensenshannon
+from scipy.special import rel_entr
+
+import fastmtl
+from tests import naive
+from tests.conftest import random_distributions
+
+TWO_INPUT = {
+    "cross_entropy": (fastmtl.cross_entropy, naive.cross_entropy),
+    "kl": (fastmtl.kl_divergence, naive.kl_divergence),
+    "js": (fastmtl.js_divergence, naive.js_divergence),
+}
+
+
+def test_entropy_matches_scipy(rng):
+    P = random_distributions(rng, (40, 9), zeros=0.2)
+    assert_allclose(fastmtl.entropy(P), scipy.stats.entropy(P, axis=-1), rtol=1e-13)
+
+
+def test_kl_matches_scipy_entropy_and_rel_entr(rng):
+    P = random_distributions(rng, (40, 9), zeros=0.2)
+    Q = random_distributions(rng, (40, 9))
+    result = fastmtl.kl_divergence(P, Q)
+    assert_allclose(result, scipy.stats.entropy(P, Q, axis=-1), rtol=1e-12)
+    assert_allclose(result, rel_entr(P, Q).sum(axis=-1), rtol=1e-12)
+
+
+def test_js_matches_scipy_distance_squared(rng):
+    P = random_distributions(rng, (40, 9), zeros=0.3)
+    Q = random_distributions(rng, (40, 9), zeros=0.3)
+    assert_allclose(fastmtl.js_divergence(P, Q), jensenshannon(P, Q, axis=-1) ** 2,
+                    rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(TWO_INPUT))
+@pytest.mark.parametrize("base", [None, 2, 10])
+def test_two_input_functions_match_oracle(rng, name, base):
+    ours, oracle = TWO_INPUT[name]
+    P = random_distributions(rng, (25, 6), zeros=0.2)
+    Q = random_distributions(rng, (25, 6))
+    expected = oracle(P, Q) / (np.log(base) if base else 1.0)
+    assert_allclose(ours(P, Q, base=base), expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("base", [2, 10])
+def test_entropy_bases(rng, base):
+    P = random_distributions(rng, (10, 5))
+    assert_allclose(fastmtl.entropy(P, base=base),
+                    scipy.stats.entropy(P, axis=-1, base=base), rtol=1e-13)
+
+
+def test_zero_conventions():
+    P = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    Q = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    # 0 log 0 = 0 and KL(P, P) = 0 with zeros on both sides.
+    assert_allclose(fastmtl.kl_divergence(P[:1], Q[:1]), [0.0])
+    # p > 0 where q = 0 gives +inf, for KL and cross-entropy, not NaN.
+    assert np.array_equal(fastmtl.kl_divergence(P[1:], Q[1:]), [np.inf, np.inf])
+    assert np.array_equal(fastmtl.cross_entropy(P[1:], Q[1:]), [np.inf, np.inf])
+    # JS stays finite with disjoint supports: exactly log 2.
+    assert_allclose(fastmtl.js_divergence(P[1], Q[1]), np.log(2))
+    assert fastmtl.entropy([1.0, 0.0]) == 0.0
+
+
+def test_one_element_distributions_and_single_row():
+    assert fastmtl.entropy([1.0]) == 0.0
+    assert fastmtl.kl_divergence([[1.0]], [[1.0]]).shape == (1,)
+    assert fastmtl.js_divergence([1.0], [1.0]) == 0.0
+    single = fastmtl.kl_divergence([[0.3, 0.7]], [[0.5, 0.5]])
+    assert single.shape == (1,)
+    assert_allclose(single, naive.kl_divergence([0.3, 0.7], [0.5, 0.5]))
+
+
+def test_one_dimensional_input_gives_a_scalar():
+    result = fastmtl.entropy([0.25, 0.75])
+    assert np.ndim(result) == 0 and isinstance(result, np.floating)
+
+
+@pytest.mark.parametrize("func", [fastmtl.entropy, fastmtl.kl_divergence,
+                                  fastmtl.cross_entropy, fastmtl.js_divergence])
+def test_empty_batch_returns_empty_result(func):
+    args = [np.empty((0, 4))] * (1 if func is fastmtl.entropy else 2)
+    result = func(*args)
+    assert result.shape == (0,) and result.dtype == np.float64
+    assert func(*[np.empty((3, 0, 4))] * len(args)).shape == (3, 0)
+
+
+def test_float32_stays_float32_and_is_accurate(rng):
+    P = random_distributions(rng, (30, 50), zeros=0.1, dtype=np.float32)
+    Q = random_distributions(rng, (30, 50), dtype=np.float32)
+    for name, (ours, oracle) in TWO_INPUT.items():
+        result = ours(P, Q)
+        assert result.dtype == np.float32, name
+        # The oracle sees the same float32 numbers, widened.
+        assert_allclose(result, oracle(P.astype(np.float64), Q.astype(np.float64)),
+                        rtol=1e-5, err_msg=name)
+    H = fastmtl.entropy(P)
+    assert H.dtype == np.float32
+    assert_allclose(H, naive.entropy(P.astype(np.float64)), rtol=1e-5)
+    # Mixed precision promotes to float64.
+    assert fastmtl.kl_divergence(P, Q.astype(np.float64)).dtype == np.float64
+
+
+def test_integer_input_is_float64():
+    assert fastmtl.entropy(np.array([1, 0])).dtype == np.float64
+
+
+@pytest.mark.parametrize("name", sorted(TWO_INPUT))
+def test_fortran_order_and_strided_views(rng, name):
+    ours, oracle = TWO_INPUT[name]
+    P = random_distributions(rng, (12, 8))
+    Q = random_distributions(rng, (12, 8))
+    expected = oracle(P, Q)
+    assert_allclose(ours(np.asfortranarray(P), np.asfortranarray(Q)), expected,
+                    rtol=1e-12)
+    # Every other row of a larger array, and a reversed column order.
+    big_P = np.zeros((24, 8))
+    big_P[::2] = P
+    assert_allclose(ours(big_P[::2], Q), expected, rtol=1e-12)
+    assert_allclose(ours(P[:, ::-1], Q[:, ::-1]), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(TWO_INPUT))
+def test_broadcasting_rows_against_one_distribution(rng, name):
+    ours, oracle = TWO_INPUT[name]
+    P = random_distributions(rng, (10, 5))
+    q = random_distributions(rng, (5,))
+    assert_allclose(ours(P, q), oracle(P, np.tile(q, (10, 1))), rtol=1e-12)
+    assert_allclose(ours(q, P), oracle(np.tile(q, (10, 1)), P), rtol=1e-12)
+    # Higher-dimensional broadcasting: (3, 1, k) against (4, k).
+    A = random_distributions(rng, (3, 1, 5))
+    B = random_distributions(rng, (4, 5))
+    result = ours(A, B)
+    assert result.shape == (3, 4)
+    assert_allclose(result, oracle(*np.broadcast_arrays(A, B)), rtol=1e-12)
+
+
+def test_axis_argument(rng):
+    P = random_distributions(rng, (6, 4))
+    Q = random_distributions(rng, (6, 4))
+    assert_allclose(fastmtl.kl_divergence(P.T, Q.T, axis=0),
+                    fastmtl.kl_divergence(P, Q), rtol=1e-14)
+    assert_allclose(fastmtl.entropy(P.T, axis=0),
+                    scipy.stats.entropy(P.T, axis=0), rtol=1e-13)
+    cube = random_distributions(rng, (2, 3, 4))
+    moved = np.moveaxis(cube, -1, 1)  # (2, 4, 3), distributions on axis 1
+    assert_allclose(fastmtl.entropy(moved, axis=1), naive.entropy(cube), rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(TWO_INPUT))
+def test_log_input_with_minus_inf(rng, name):
+    ours, oracle = TWO_INPUT[name]
+    P = random_distributions(rng, (15, 6), zeros=0.3)
+    Q = random_distributions(rng, (15, 6), zeros=0.3)
+    with np.errstate(divide="ignore"):
+        logP, logQ = np.log(P), np.log(Q)
+    assert np.isneginf(logP).any()
+    expected = oracle(P, Q)
+    result = ours(logP, logQ, log_input=True)
+    assert np.array_equal(np.isinf(result), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert_allclose(result[finite], expected[finite], rtol=1e-12, atol=1e-15)
+
+
+def test_log_input_entropy_and_normalize(rng):
+    P = random_distributions(rng, (10, 7), zeros=0.2)
+    with np.errstate(divide="ignore"):
+        logP = np.log(P)
+    assert_allclose(fastmtl.entropy(logP, log_input=True), naive.entropy(P),
+                    rtol=1e-12, atol=1e-15)
+    # Unnormalised log-weights, shifted by an arbitrary constant per row.
+    shifted = logP + rng.normal(size=(10, 1)) * 50
+    assert_allclose(fastmtl.entropy(shifted, log_input=True, normalize=True),
+                    naive.entropy(P), rtol=1e-11, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(TWO_INPUT))
+def test_normalize_rescales_counts(rng, name):
+    ours, oracle = TWO_INPUT[name]
+    counts_P = rng.integers(0, 20, size=(8, 5)).astype(float) + np.eye(8, 5)
+    counts_Q = rng.integers(1, 20, size=(8, 5)).astype(float)
+    P = counts_P / counts_P.sum(axis=1, keepdims=True)
+    Q = counts_Q / counts_Q.sum(axis=1, keepdims=True)
+    assert_allclose(ours(counts_P, counts_Q, normalize=True), oracle(P, Q), rtol=1e-12)
+
+
+def test_kl_near_identical_rows_keeps_relative_accuracy(rng):
+    P = random_distributions(rng, (20, 30))
+    # KL ~ 5e-11 here; the direct sum is good to ~1e-17 absolute.
+    Q = P * (1 + 1e-5 * rng.standard_normal(P.shape))
+    Q /= Q.sum(axis=1, keepdims=True)
+    expected = naive.kl_divergence(P, Q)
+    assert (expected > 0).all()
+    assert_allclose(fastmtl.kl_divergence(P, Q), expected, rtol=1e-5)
+
+
+def test_results_are_clamped_not_negative():
+    # Identical rows: KL and JS must be exactly zero, never -1e-17.
+    P = np.full((5, 3), 1 / 3)
+    assert (fastmtl.kl_divergence(P, P) == 0).all()
+    assert (fastmtl.js_divergence(P, P) == 0).all()
+
+
+# --------------------------------------------------------------------------- #
+# Joint tables                                                                #
+# --------------------------------------------------------------------------- #
+def test_conditional_entropy_is_joint_minus_marginal(rng):
+    J = random_distributions(rng, (7, 4 * 5), zeros=0.2).reshape(7, 4, 5)
+    assert_allclose(fastmtl.conditional_entropy(J), naive.conditional_entropy(J),
+                    rtol=1e-12, atol=1e-15)
+
+
+def test_mutual_information_identities(rng):
+    J = random_distributions(rng, (7, 3 * 6), zeros=0.2).reshape(7, 3, 6)
+    I = fastmtl.mutual_information(J)
+    assert_allclose(I, naive.mutual_information(J), rtol=1e-11, atol=1e-14)
+    assert_allclose(I, naive.mutual_information_as_kl(J), rtol=1e-12, atol=1e-15)
+    # I(X;Y) = H(X) - H(X|Y), with the public functions alone.
+    H_X = fastmtl.entropy(J.sum(axis=-1))
+    assert_allclose(I, H_X - fastmtl.conditional_entropy(J), rtol=1e-11, atol=1e-14)
+
+
+def test_joint_special_cases():
+    independent = np.outer([0.2, 0.8], [0.5, 0.25, 0.25])
+    assert fastmtl.mutual_information(independent) == pytest.approx(0.0, abs=1e-16)
+    identity = np.eye(3) / 3
+    assert_allclose(fastmtl.mutual_information(identity), np.log(3))
+    assert fastmtl.conditional_entropy(identity) == 0.0
+    assert fastmtl.mutual_information([[1.0]]) == 0.0
+    # Batched over several leading axes, base 2, counts with normalize.
+    counts = np.arange(1, 25, dtype=float).reshape(2, 3, 2, 2)
+    result = fastmtl.mutual_information(counts, normalize=True, base=2)
+    assert result.shape == (2, 3)
+    tables = counts / counts.sum(axis=(-2, -1), keepdims=True)
+    assert_allclose(result, naive.mutual_information(tables) / np.log(2),
+                    rtol=1e-11, atol=1e-15)
+    assert fastmtl.conditional_entropy(np.empty((0, 2, 2))).shape == (0,)
+
+
+def test_joint_float32_and_strided(rng):
+    J = random_distributions(rng, (5, 12)).reshape(5, 3, 4)
+    result = fastmtl.mutual_information(J.astype(np.float32))
+    assert result.dtype == np.float32
+    assert_allclose(result, naive.mutual_information_as_kl(J), rtol=1e-4, atol=1e-7)
+    swapped = np.swapaxes(J, -1, -2)  # a non-contiguous view: Y|X
+    assert_allclose(fastmtl.conditional_entropy(swapped),
+                    naive.conditional_entropy(np.ascontiguousarray(swapped)),
+                    rtol=1e-12, atol=1e-15)
