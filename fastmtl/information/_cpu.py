@@ -44,7 +44,8 @@ def _linear_scale(row, normalize, check, tol):
     total = 0.0
     nonfinite = False
     negative = False
-    for v in row:
+    for j in range(row.shape[0]):
+        v = row[j]
         total += v
         nonfinite |= not np.isfinite(v)
         negative |= v < 0.0
@@ -69,15 +70,16 @@ def _log_shift(row, normalize, check, tol):
     if not (normalize or check):
         return 0.0, 0
     top = -_INF
-    for v in row:
+    for j in range(row.shape[0]):
+        v = row[j]
         if check and (np.isnan(v) or v == _INF):
             return 0.0, NONFINITE
         top = max(top, v)
     if top == -_INF:  # every probability is zero
         return 0.0, ZERO_SUM if normalize else BAD_SUM
     total = 0.0
-    for v in row:
-        total += np.exp(v - top)
+    for j in range(row.shape[0]):
+        total += np.exp(row[j] - top)
     log_total = top + np.log(total)
     if normalize:
         return log_total, 0
@@ -103,13 +105,13 @@ def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
         acc = 0.0
         if log_input:
             shift, flags = _log_shift(p, normalize, check, tol)
-            for v in p:
-                lv = v - shift
+            for j in range(p.shape[0]):
+                lv = p[j] - shift
                 acc -= np.exp(lv) * lv if lv > -_INF else 0.0
         else:
             mult, flags = _linear_scale(p, normalize, check, tol)
-            for v in p:
-                x = v * mult
+            for j in range(p.shape[0]):
+                x = p[j] * mult
                 acc -= x * vlog(x) if x > 0.0 else 0.0
         status[i] = flags
         out[i] = max(acc, 0.0) * scale
@@ -279,10 +281,11 @@ def prepare_rows(X, log_input, normalize, check, tol, probs, logs, negentropy, s
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _support_escapes(p, zero_columns):
-    """True when ``p`` puts mass on a column where the other side is zero."""
-    for c in zero_columns:
-        if p[c] > 0.0:
+def _support_escapes(p, zero_idx, start, stop):
+    """True when ``p`` puts mass on a column ``zero_idx[start:stop]`` where
+    the other distribution is zero."""
+    for t in range(start, stop):
+        if p[zero_idx[t]] > 0.0:
             return True
     return False
 
@@ -299,43 +302,59 @@ def _direct_kl(p, q):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _kl_from_gemm(negentropy, cross, p, q, rtol):
-    """KL from its GEMM form ``negentropy - cross``, recomputed by the direct
-    sum when cancellation between the two terms would cost digits."""
-    value = negentropy - cross
-    if value <= rtol * (abs(negentropy) + abs(cross)):
-        value = _direct_kl(p, q)
-    return max(value, 0.0)
+def _cancellation_threshold(metric, a, b, rtol):
+    """Below this value (nats) the GEMM form ``a - c`` has lost digits:
+    |c| ~ |a| there, so the magnitude of the two terms is ~2|a|."""
+    if metric == KL:
+        return 2.0 * rtol * abs(a)
+    if metric == SYMMETRIC_KL:
+        return 2.0 * rtol * (abs(a) + abs(b))
+    return -1.0  # cross-entropy is a sum of non-negative terms: no cancellation
 
 
 @njit(parallel=True, **JIT_OPTIONS)
-def finish_gemm_block(metric, cross, cross_t, P, Q, neg_p, neg_q,
-                      zp_ptr, zp_idx, zq_ptr, zq_idx, rtol, scale, out):
-    """Turn a block of GEMM cross terms into divergences, in place if ``out is cross``.
+def finish_gemm_block(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx,
+                      zq_ptr, zq_idx, q_rows_with_zeros, rtol, scale, copy, out):
+    """Finish a block of GEMM-form divergences: in place, or copied to ``out``.
 
-    cross[i, j] = sum_k P[i,k] log Q[j,k] (masked logs), and for
-    ``SYMMETRIC_KL`` also cross_t[i, j] = sum_k Q[j,k] log P[i,k]. Rows of
-    ``P`` and ``Q`` are normalised probabilities; ``zq_idx[zq_ptr[j]:zq_ptr[j+1]]``
-    lists the columns where Q[j] is zero (likewise ``zp`` for P), which decide
-    the +inf entries that the masked product cannot show.
+    ``gemm[i, j]`` holds the divergence already, in ``scale`` units, as one
+    augmented product: KL ``[P | negent P] @ [-log Q | 1].T``, cross-entropy
+    ``P @ -log Q.T``, symmetric KL ``[P | a | 1 | -log P] @ [-log Q | 1 | b | Q].T``
+    (logs masked to 0 where the probability is 0). Rows of ``P`` and ``Q`` are
+    the normalised probabilities; ``zq_idx[zq_ptr[j]:zq_ptr[j+1]]`` lists the
+    columns where Q[j] is zero (likewise ``zp`` for P).
+
+    The pass only reads ``gemm``, except for the rare pairs it corrects: those
+    where the GEMM form cancelled (recomputed by the direct sum, clamped at 0)
+    and those whose supports escape (+inf, which the masked product cannot show).
     """
-    for i in prange(cross.shape[0]):
+    m = gemm.shape[1]
+    inv_scale = 1.0 / scale
+    for i in prange(gemm.shape[0]):
+        a = neg_p[i]
         p = P[i]
-        for j in range(cross.shape[1]):
-            q = Q[j]
-            c = cross[i, j]
-            if _support_escapes(p, zq_idx[zq_ptr[j]:zq_ptr[j + 1]]):
-                value = _INF
-            elif metric == CROSS_ENTROPY:
-                value = max(-c, 0.0)
-            else:
-                value = _kl_from_gemm(neg_p[i], c, p, q, rtol)
-            if metric == SYMMETRIC_KL:
-                if _support_escapes(q, zp_idx[zp_ptr[i]:zp_ptr[i + 1]]):
-                    value = _INF
-                else:
-                    value += _kl_from_gemm(neg_q[j], cross_t[i, j], q, p, rtol)
-            out[i, j] = value * scale
+        suspicious = 0
+        for j in range(m):
+            nats = gemm[i, j] * inv_scale
+            suspicious += nats <= _cancellation_threshold(metric, a, neg_q[j], rtol)
+        if suspicious:
+            for j in range(m):
+                nats = gemm[i, j] * inv_scale
+                if nats <= _cancellation_threshold(metric, a, neg_q[j], rtol):
+                    value = _direct_kl(p, Q[j])
+                    if metric == SYMMETRIC_KL:
+                        value += _direct_kl(Q[j], p)
+                    gemm[i, j] = max(value, 0.0) * scale
+        if copy:
+            for j in range(m):
+                out[i, j] = gemm[i, j]
+        for j in q_rows_with_zeros:
+            if _support_escapes(p, zq_idx, zq_ptr[j], zq_ptr[j + 1]):
+                out[i, j] = _INF
+        if metric == SYMMETRIC_KL and zp_ptr[i + 1] > zp_ptr[i]:
+            for j in range(m):
+                if _support_escapes(Q[j], zp_idx, zp_ptr[i], zp_ptr[i + 1]):
+                    out[i, j] = _INF
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -29,6 +29,7 @@ class PreparedRows(NamedTuple):
     status: np.ndarray  # (n,) uint8 validation flags
     zero_ptr: np.ndarray  # (n + 1,) CSR pointers into zero_idx
     zero_idx: np.ndarray  # columns where the row's probability is zero
+    rows_with_zeros: np.ndarray  # rows that have at least one zero
 
 
 def check_out(out, shape, dtype, inputs):
@@ -61,13 +62,34 @@ def prepare(kernels, X, log_input, normalize, check, tol):
     zero_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=zero_ptr[1:])
     return PreparedRows(probs, logs, negentropy, status, zero_ptr,
-                        cols.astype(np.int64))
+                        cols.astype(np.int64), np.flatnonzero(np.diff(zero_ptr)))
 
 
 def rows_per_block(n, m, n_buffers):
     """Rows of the result per block so that the blocks fit the memory budget."""
     row_bytes = 8 * max(m, 1) * max(n_buffers, 1)
     return int(min(n, max(1, _config.PAIRWISE_BLOCK_BYTES // row_bytes)))
+
+
+def gemm_operands(metric, P, Q, scale):
+    """Left and right factors whose product is the divergence in ``scale`` units.
+
+    KL(P_i||Q_j) = sum p log p - P_i . log Q_j = [P | a] . [-log Q | 1];
+    cross-entropy drops the negentropy column; symmetric KL adds the reverse
+    direction [1 | -log P] . [b | Q]. Folding everything into one product
+    leaves the finishing pass almost read-only.
+    """
+    n, m = len(P.probs), len(Q.probs)
+    if metric == "cross_entropy":
+        return P.probs, Q.logs * -scale
+    if metric == "kl":
+        left = np.hstack([P.probs, P.negentropy[:, None]])
+        right = np.hstack([-Q.logs, np.ones((m, 1))])
+    else:
+        left = np.hstack([P.probs, P.negentropy[:, None], np.ones((n, 1)), -P.logs])
+        right = np.hstack([-Q.logs, np.ones((m, 1)), Q.negentropy[:, None], Q.probs])
+    right *= scale
+    return left, right
 
 
 def compute(kernels, metric, P, Q, scale, out):
@@ -82,22 +104,19 @@ def compute(kernels, metric, P, Q, scale, out):
                                       P.negentropy[start:stop], Q.negentropy,
                                       rtol, scale, np.asarray(out[start:stop]))
         return
-    symmetric = metric == "symmetric_kl"
-    # The product goes straight into ``out`` when BLAS can write there.
+    left, right = gemm_operands(metric, P, Q, scale)
+    # The product goes straight into ``out`` when BLAS can write there;
+    # otherwise (float32 or non-C-ordered ``out``) through a float64 buffer.
     in_place = out.dtype == np.float64 and out.flags.c_contiguous
-    block = rows_per_block(n, m, int(not in_place) + int(symmetric))
-    cross_buffer = None if in_place else np.empty((block, m))
-    cross_t_buffer = np.empty((block, m)) if symmetric else None
+    block = rows_per_block(n, m, 1)
+    buffer = None if in_place else np.empty((block, m))
     for start in range(0, n, block):
         stop = min(n, start + block)
         target = np.asarray(out[start:stop])
-        cross = target if in_place else cross_buffer[: stop - start]
-        np.matmul(P.probs[start:stop], Q.logs.T, out=cross)
-        cross_t = cross
-        if symmetric:
-            cross_t = cross_t_buffer[: stop - start]
-            np.matmul(P.logs[start:stop], Q.probs.T, out=cross_t)
+        product = target if in_place else buffer[: stop - start]
+        np.matmul(left[start:stop], right.T, out=product)
         kernels.finish_gemm_block(
-            _METRIC_CODES[metric], cross, cross_t, P.probs[start:stop], Q.probs,
+            _METRIC_CODES[metric], product, P.probs[start:stop], Q.probs,
             P.negentropy[start:stop], Q.negentropy, P.zero_ptr[start:stop + 1],
-            P.zero_idx, Q.zero_ptr, Q.zero_idx, rtol, scale, target)
+            P.zero_idx, Q.zero_ptr, Q.zero_idx, Q.rows_with_zeros, rtol, scale,
+            not in_place, target)
