@@ -23,8 +23,12 @@ def cuda_available():
 
 
 def is_gpu_array(x):
-    """True for arrays that live on a GPU (Numba device arrays, CuPy, torch)."""
-    return hasattr(x, "__cuda_array_interface__") and not hasattr(x, "__array_interface__")
+    """True for arrays that live on a GPU (Numba device arrays, CuPy, torch),
+    and for the CUDA simulator's stand-in device arrays."""
+    if hasattr(x, "__cuda_array_interface__") and not hasattr(x, "__array_interface__"):
+        return True
+    return type(x).__name__ == "FakeCUDAArray"
+
 
 
 def select_device(device, arrays, n_elements):

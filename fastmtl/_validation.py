@@ -140,7 +140,10 @@ class RowSource:
 
     def describe(self, row, flags, tol):
         """The error message for row ``row`` whose status flags are ``flags``."""
-        values = np.asarray(self.rows[row], dtype=np.float64)
+        values = self.rows[row]
+        if hasattr(values, "copy_to_host"):  # a GPU array's row
+            values = values.copy_to_host()
+        values = np.asarray(values, dtype=np.float64)
         problems = _LOG_PROBLEMS if self.log_input else _PROBLEMS
         if flags & NONFINITE:
             bad = np.isnan(values) | (values == np.inf)

@@ -15,3 +15,18 @@ def random_distributions(rng, shape, zeros=0.0, dtype=np.float64):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def _cuda_usable():
+    try:
+        from numba import cuda
+
+        return bool(cuda.is_available())
+    except Exception:
+        return False
+
+
+# tests/cuda runs in a process where CUDA is usable: under the simulator
+# (NUMBA_ENABLE_CUDASIM=1 set before numba is imported, the second command of
+# the README's test line) or on a real GPU. The CPU process does not collect it.
+collect_ignore = [] if _cuda_usable() else ["cuda"]

@@ -99,9 +99,68 @@ def _as_rows(arrays, names, axis, log_input):
     return rows, sources, shape[:axis] + shape[axis + 1:]
 
 
+def _gpu_rows(inputs, names, axis, log_input):
+    """2-D row views of inputs of which at least one is a GPU array.
+
+    On the GPU the distributions must lie along the last axis of 1-D or 2-D
+    arrays; a single row (1-D, or one row) broadcasts against the others.
+    """
+    rows, sources = [], []
+    for x, name in zip(inputs, names):
+        arr = x if _backend.is_gpu_array(x) else as_float_array(x, name)
+        if arr.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{name} must be float32 or float64 on the GPU, got {arr.dtype}")
+        if arr.ndim not in (1, 2):
+            raise ValueError(f"{name} must be 1-D or 2-D for device='cuda', got "
+                             f"shape {tuple(arr.shape)}")
+        if normalize_axis(axis, arr.ndim) != arr.ndim - 1:
+            raise ValueError("with GPU arrays the distributions must lie along the "
+                             f"last axis; got axis={axis}")
+        two_d = arr.reshape(1, arr.shape[0]) if arr.ndim == 1 else arr
+        rows.append(two_d)
+        sources.append(RowSource(name, two_d, arr.shape, two_d.shape, 1, log_input))
+    n_rows = max(r.shape[0] for r in rows)
+    for r, name in zip(rows, names):
+        if r.shape[1] != rows[0].shape[1]:
+            raise ValueError(
+                f"the distributions have different lengths along axis={axis}: "
+                + ", ".join(f"{n} has {x.shape[1]}" for x, n in zip(rows, names)))
+        if r.shape[0] not in (1, n_rows):
+            raise ValueError(f"cannot broadcast {name} with {r.shape[0]} rows against "
+                             f"{n_rows} rows")
+    if rows[0].shape[1] == 0:
+        raise ValueError("the distributions have length 0; a distribution needs at "
+                         "least one entry")
+    batch_shape = (n_rows,) if any(len(s.original_shape) == 2 for s in sources) else ()
+    return rows, sources, batch_shape
+
+
+def _run_on_gpu(kernel, rows, sources, args, dtype, n_rows, batch_shape, check_input,
+                tol):
+    """Run a CUDA launcher with outputs left on the GPU."""
+    from numba import cuda
+
+    out = cuda.device_array(n_rows, dtype=dtype)
+    status = cuda.device_array(n_rows, dtype=np.uint8)
+    if n_rows:
+        kernel(*rows, *args, out, status)
+        if check_input:
+            raise_for_status(status.copy_to_host(), sources, tol)
+    return out.reshape(batch_shape) if batch_shape == () else out
+
+
 def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
              device, check_input):
     scale = log_base_factor(base)
+    if any(_backend.is_gpu_array(x) for x in inputs):
+        _backend.select_device(device, inputs, 0)  # raises unless CUDA is usable
+        rows, sources, batch_shape = _gpu_rows(inputs, names, axis, log_input)
+        tol = sum_tolerance(*rows)
+        kernel = getattr(_kernels("cuda"), kernel_name)
+        args = (bool(log_input), bool(normalize), bool(check_input), tol, scale)
+        return _run_on_gpu(kernel, rows, sources, args, result_dtype(*rows),
+                           max(r.shape[0] for r in rows), batch_shape,
+                           check_input, tol)
     arrays = [as_float_array(x, name) for x, name in zip(inputs, names)]
     dtype = result_dtype(*arrays)
     tol = sum_tolerance(*arrays)
@@ -255,7 +314,8 @@ def js_divergence(P, Q, *, axis=-1, base=None, normalize=False, log_input=False,
 
 def _joint(kernel_name, joint, *, base, normalize, device, check_input):
     scale = log_base_factor(base)
-    table = as_float_array(joint, "joint")
+    on_gpu = _backend.is_gpu_array(joint)
+    table = joint if on_gpu else as_float_array(joint, "joint")
     if table.ndim < 2:
         raise ValueError(
             f"joint must have at least 2 dimensions (..., kx, ky), got shape {table.shape}"
@@ -269,6 +329,12 @@ def _joint(kernel_name, joint, *, base, normalize, device, check_input):
                        n_dist_axes=2)
     tol = sum_tolerance(table)
     device = _backend.select_device(device, (joint,), rows.size)
+    if on_gpu:
+        args = (kx, ky, bool(normalize), bool(check_input), tol, scale)
+        out = _run_on_gpu(getattr(_kernels("cuda"), kernel_name), (rows,), [source],
+                          args, result_dtype(table), rows.shape[0], (rows.shape[0],),
+                          check_input, tol)
+        return out.reshape(tuple(table.shape[:-2]))
     out = np.empty(rows.shape[0], dtype=np.float64)
     status = np.zeros(rows.shape[0], dtype=np.uint8)
     if out.size:
@@ -352,6 +418,17 @@ mutual_information.__doc__ = mutual_information.__doc__.replace("{joint}", _JOIN
 METRICS = ("kl", "js", "cross_entropy", "symmetric_kl")
 
 
+def _to_host(x):
+    """A host copy of a GPU array (Numba, CuPy, PyTorch); anything else as is."""
+    if not _backend.is_gpu_array(x):
+        return x
+    if hasattr(x, "copy_to_host"):
+        return x.copy_to_host()
+    from numba import cuda
+
+    return cuda.as_cuda_array(x).copy_to_host()
+
+
 def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
                         log_input=False, device="auto", out=None, check_input=True):
     """Divergence between every row of ``P`` and every row of ``Q``.
@@ -406,8 +483,13 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     """
     check_option(metric, "metric", METRICS)
     scale = log_base_factor(base)
-    P_arr = as_float_array(P, "P")
-    Q_arr = P_arr if Q is None else as_float_array(Q, "Q")
+    gpu_inputs = any(_backend.is_gpu_array(x) for x in (P, Q))
+    if gpu_inputs:
+        _backend.select_device(device, (P, Q), 0)  # raises unless CUDA is usable
+    # GPU inputs are prepared on the GPU from a host copy of their (n, k) rows,
+    # small next to the (n, m) result, which stays on the GPU.
+    P_arr = as_float_array(_to_host(P), "P")
+    Q_arr = P_arr if Q is None else as_float_array(_to_host(Q), "Q")
     for arr, name in ((P_arr, "P"), (Q_arr, "Q")):
         if arr.ndim != 2:
             raise ValueError(
@@ -422,8 +504,12 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
         raise ValueError("the distributions have length 0; a distribution needs "
                          "at least one entry")
     n, m = P_arr.shape[0], Q_arr.shape[0]
+    device = _backend.select_device(device, (P, Q, out), n * m * P_arr.shape[1])
+    if out is None and gpu_inputs:
+        from numba import cuda
+
+        out = cuda.device_array((n, m), dtype=result_dtype(P_arr, Q_arr))
     out = _pairwise.check_out(out, (n, m), result_dtype(P_arr, Q_arr), (P_arr, Q_arr))
-    device = _backend.select_device(device, (P, Q), n * m * P_arr.shape[1])
     if out.size == 0:
         return out
     tol = sum_tolerance(P_arr, Q_arr)

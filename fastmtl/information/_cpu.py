@@ -357,6 +357,21 @@ def finish_gemm_block(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx,
                     out[i, j] = _INF
 
 
+def matmul_nt(A, B, out):
+    """out = A @ B.T through BLAS."""
+    np.matmul(A, B.T, out=out)
+
+
+def to_device(x):
+    """The CPU works on host arrays: nothing to move."""
+    return x
+
+
+def empty(shape):
+    """A float64 scratch array."""
+    return np.empty(shape)
+
+
 @njit(inline="always", **JIT_OPTIONS)
 def _direct_js(p, q):
     acc = 0.0

@@ -11,6 +11,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _config
+from .._backend import is_gpu_array
 from . import _cpu
 
 _METRIC_CODES = {
@@ -36,6 +37,11 @@ def check_out(out, shape, dtype, inputs):
     """Validate a user-supplied ``out`` (or allocate one)."""
     if out is None:
         return np.empty(shape, dtype=dtype)
+    if is_gpu_array(out):
+        if tuple(out.shape) != shape or out.dtype not in (np.float32, np.float64):
+            raise ValueError(f"out must be a float32/float64 GPU array of shape {shape}, "
+                             f"got {tuple(out.shape)} {out.dtype}")
+        return out
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out must be a numpy array or memmap, got {type(out).__name__}")
     if out.shape != shape:
@@ -63,6 +69,13 @@ def prepare(kernels, X, log_input, normalize, check, tol):
     np.cumsum(np.bincount(rows, minlength=n), out=zero_ptr[1:])
     return PreparedRows(probs, logs, negentropy, status, zero_ptr,
                         cols.astype(np.int64), np.flatnonzero(np.diff(zero_ptr)))
+
+
+def _rows(out, start, stop):
+    """Rows ``start:stop`` of ``out`` as a plain ndarray (a memmap's rows
+    too) or, for a GPU ``out``, as a device view."""
+    block = out[start:stop]
+    return block if is_gpu_array(out) else np.asarray(block)
 
 
 def rows_per_block(n, m, n_buffers):
@@ -98,23 +111,28 @@ def compute(kernels, metric, P, Q, scale, out):
     rtol = _config.CANCELLATION_RTOL
     if metric == "js":
         block = rows_per_block(n, m, 1)
+        Q_probs = kernels.to_device(Q.probs)
         for start in range(0, n, block):
             stop = min(n, start + block)
-            kernels.pairwise_js_block(P.probs[start:stop], Q.probs,
+            kernels.pairwise_js_block(P.probs[start:stop], Q_probs,
                                       P.negentropy[start:stop], Q.negentropy,
-                                      rtol, scale, np.asarray(out[start:stop]))
+                                      rtol, scale, _rows(out, start, stop))
         return
     left, right = gemm_operands(metric, P, Q, scale)
-    # The product goes straight into ``out`` when BLAS can write there;
-    # otherwise (float32 or non-C-ordered ``out``) through a float64 buffer.
-    in_place = out.dtype == np.float64 and out.flags.c_contiguous
+    right = kernels.to_device(right)
+    # The product goes straight into ``out`` when the GEMM can write there;
+    # otherwise (float32 or non-C-ordered ``out``, or a host ``out`` of a GPU
+    # computation) through a float64 scratch block on the computing device.
+    in_place = out.dtype == np.float64 and (
+        is_gpu_array(out) if kernels.__name__.endswith("_cuda") else
+        out.flags.c_contiguous)
     block = rows_per_block(n, m, 1)
-    buffer = None if in_place else np.empty((block, m))
+    buffer = None if in_place else kernels.empty((block, m))
     for start in range(0, n, block):
         stop = min(n, start + block)
-        target = np.asarray(out[start:stop])
+        target = _rows(out, start, stop)
         product = target if in_place else buffer[: stop - start]
-        np.matmul(left[start:stop], right.T, out=product)
+        kernels.matmul_nt(left[start:stop], right, product)
         kernels.finish_gemm_block(
             _METRIC_CODES[metric], product, P.probs[start:stop], Q.probs,
             P.negentropy[start:stop], Q.negentropy, P.zero_ptr[start:stop + 1],

@@ -1,0 +1,54 @@
+"""Print every information benchmark's side-by-side ratio (medians), one process.
+
+    python asv_benchmarks/ratios.py
+
+The same numbers as asv's ``track_*`` benchmarks, without asv's environment
+set-up; used for docs/performance.md.
+"""
+import pathlib
+import platform
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+
+from benchmarks import information as bench  # noqa: E402
+from benchmarks.common import median_time  # noqa: E402
+
+
+def main():
+    import numba
+
+    print(f"# {platform.processor() or platform.machine()}, numba {numba.__version__}, "
+          f"{numba.config.NUMBA_NUM_THREADS} threads")
+    print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
+    print("|---|---|---|---|---|")
+    for function in bench.Rowwise.params[0]:
+        case = bench.Rowwise()
+        case.setup(function)
+        ours = median_time(lambda: case.ours(case.P, case.Q))
+        scipy = median_time(lambda: case.scipy(case.P, case.Q), repeat=3)
+        read = median_time(lambda: bench._read_both(case.P, case.Q))
+        print(f"| row-wise {function} 200000x128 | {ours:.4f} | scipy.stats.entropy | "
+              f"{scipy:.4f} | {case.track_ratio_to_scipy(function):.3f} |")
+        print(f"| row-wise {function} 200000x128 | {ours:.4f} | (P + Q).sum() | "
+              f"{read:.4f} | {case.track_ratio_to_numpy_read(function):.3f} |")
+    case = bench.PairwiseKL()
+    case.setup()
+    print(f"| pairwise kl 4000x4000x128 | {median_time(case._ours):.4f} | "
+          f"P @ np.log(Q).T | {median_time(case._blas):.4f} | "
+          f"{case.track_ratio_to_blas():.3f} |")
+    case = bench.PairwiseJS()
+    case.setup()
+    print(f"| pairwise js 1000x1000x128 | {median_time(case._ours):.4f} | "
+          f"cdist jensenshannon**2 | {median_time(case._cdist, repeat=3):.4f} | "
+          f"{case.track_ratio_to_cdist():.3f} |")
+    case = bench.MutualInformation()
+    case.setup()
+    print(f"| mutual information 100000x8x8 | "
+          f"{median_time(lambda: bench.fastmtl.mutual_information(case.J)):.4f} | "
+          f"scipy entropies | {median_time(case._numpy):.4f} | "
+          f"{case.track_ratio_to_scipy_entropies():.3f} |")
+
+
+if __name__ == "__main__":
+    main()
