@@ -21,8 +21,12 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT_OPTIONS
-from .._validation import BAD_SUM, NEGATIVE, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
+from .._validation import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from .._vmath import vlog
+from . import _rowcheck
+
+_linear_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.linear_verdict)
+_log_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.log_verdict)
 
 _INF = np.inf
 _LOG2 = np.log(2.0)
@@ -49,19 +53,7 @@ def _linear_scale(row, normalize, check, tol):
         total += v
         nonfinite |= not np.isfinite(v)
         negative |= v < 0.0
-    status = 0
-    if check:
-        if nonfinite:
-            status |= NONFINITE
-        if negative:
-            status |= NEGATIVE
-    if normalize:
-        if total > 0.0:
-            return 1.0 / total, status
-        return 1.0, status | ZERO_SUM
-    if check and not abs(total - 1.0) <= tol:
-        status |= BAD_SUM
-    return 1.0, status
+    return _linear_verdict(total, nonfinite, negative, normalize, check, tol)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -80,12 +72,7 @@ def _log_shift(row, normalize, check, tol):
     total = 0.0
     for j in range(row.shape[0]):
         total += np.exp(row[j] - top)
-    log_total = top + np.log(total)
-    if normalize:
-        return log_total, 0
-    if check and not abs(np.exp(log_total) - 1.0) <= tol:
-        return 0.0, BAD_SUM
-    return 0.0, 0
+    return _log_verdict(top, total, normalize, check, tol)
 
 
 @njit(inline="always", **JIT_OPTIONS)

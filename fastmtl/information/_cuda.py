@@ -21,8 +21,12 @@ from numba import cuda
 
 from .. import _config
 from .._backend import is_gpu_array
-from .._validation import BAD_SUM, NEGATIVE, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
+from .._validation import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
+from . import _rowcheck
 from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL
+
+_linear_verdict = cuda.jit(device=True)(_rowcheck.linear_verdict)
+_log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
 
 _INF = math.inf
 _LOG2 = math.log(2.0)
@@ -43,22 +47,14 @@ def _linear_scale(X, r, normalize, check, tol):
     if not (normalize or check):
         return 1.0, 0
     total = 0.0
-    status = 0
+    nonfinite = False
+    negative = False
     for j in range(X.shape[1]):
         v = X[r, j]
         total += v
-        if check:
-            if math.isnan(v) or math.isinf(v):
-                status |= NONFINITE
-            elif v < 0.0:
-                status |= NEGATIVE
-    if normalize:
-        if total > 0.0:
-            return 1.0 / total, status
-        return 1.0, status | ZERO_SUM
-    if check and not abs(total - 1.0) <= tol:
-        status |= BAD_SUM
-    return 1.0, status
+        nonfinite |= math.isnan(v) or math.isinf(v)
+        negative |= v < 0.0
+    return _linear_verdict(total, nonfinite, negative, normalize, check, tol)
 
 
 @cuda.jit(device=True)
@@ -77,12 +73,7 @@ def _log_shift(X, r, normalize, check, tol):
     total = 0.0
     for j in range(X.shape[1]):
         total += math.exp(X[r, j] - top)
-    log_total = top + math.log(total)
-    if normalize:
-        return log_total, 0
-    if check and not abs(math.exp(log_total) - 1.0) <= tol:
-        return 0.0, BAD_SUM
-    return 0.0, 0
+    return _log_verdict(top, total, normalize, check, tol)
 
 
 @cuda.jit(device=True)
