@@ -9,7 +9,6 @@ series ``log(1 + f) = 2 atanh(s)``, ``s = f / (2 + f)``, whose odd terms are
 summed in Horner form; the error is below 2 ulp for every positive normal and
 subnormal input (tested against ``numpy.log``).
 """
-import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic

@@ -31,6 +31,9 @@ _log_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.log_verdict)
 _INF = np.inf
 _LOG2 = np.log(2.0)
 
+# The arrays these kernels work on live in host memory.
+ON_GPU = False
+
 # Metric codes of the GEMM-form pairwise kernels.
 CROSS_ENTROPY = 0
 KL = 1

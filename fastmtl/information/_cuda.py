@@ -31,6 +31,9 @@ _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
 _INF = math.inf
 _LOG2 = math.log(2.0)
 
+# The launchers compute on the GPU; the pairwise driver keeps scratch there.
+ON_GPU = True
+
 
 # --------------------------------------------------------------------------- #
 # Device helpers                                                              #

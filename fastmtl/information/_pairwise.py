@@ -124,8 +124,7 @@ def compute(kernels, metric, P, Q, scale, out):
     # otherwise (float32 or non-C-ordered ``out``, or a host ``out`` of a GPU
     # computation) through a float64 scratch block on the computing device.
     in_place = out.dtype == np.float64 and (
-        is_gpu_array(out) if kernels.__name__.endswith("_cuda") else
-        out.flags.c_contiguous)
+        is_gpu_array(out) if kernels.ON_GPU else out.flags.c_contiguous)
     block = rows_per_block(n, m, 1)
     buffer = None if in_place else kernels.empty((block, m))
     for start in range(0, n, block):
