@@ -133,10 +133,13 @@ def _entropy_kernel(P, log_input, normalize, check, tol, scale, out, status):
         out[i] = max(acc, 0.0) * scale
 
 
+_JS = 3  # metric code of the row-wise JS kernel (GEMM codes are 0-2)
+
+
 @cuda.jit(device=True)
 def _pair_term(metric, x, lx, y, ly):
-    """One element's contribution to ``metric`` (0: CE, 1: KL, 3: JS)."""
-    if metric == 3:
+    """One element's contribution to ``metric`` (CE, KL or _JS)."""
+    if metric == _JS:
         return _js_terms(x, y)
     if x <= 0.0:
         return 0.0
@@ -145,9 +148,6 @@ def _pair_term(metric, x, lx, y, ly):
     if metric == CROSS_ENTROPY:
         return -x * ly
     return x * (lx - ly)
-
-
-_JS = 3
 
 
 @cuda.jit
