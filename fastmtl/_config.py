@@ -36,3 +36,8 @@ CUDA_AUTO_MIN_ELEMENTS = 1 << 22
 
 # Relative tolerance for "sums to one", by input dtype.
 SUM_TOLERANCE = {"float32": 1e-4, "float64": 1e-6}
+
+# SGD: a minibatch is cut into blocks of this many samples; each block's
+# gradient is accumulated in its own buffer and the buffers are summed in block
+# order, so fitted coefficients do not depend on the number of threads.
+SGD_BLOCK_ROWS = 32

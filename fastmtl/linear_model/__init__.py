@@ -1,0 +1,5 @@
+"""Multi-task estimators trained by minibatch SGD in Numba kernels."""
+from ._base import MultiTaskEstimator
+from ._shared_latent import SharedLatentClassifier, SharedLatentRegressor
+
+__all__ = ["MultiTaskEstimator", "SharedLatentClassifier", "SharedLatentRegressor"]

@@ -1,0 +1,567 @@
+"""``MultiTaskEstimator``: what every fastmtl estimator shares.
+
+The target convention (``Y`` of shape ``(n_samples, n_tasks)``, NaN or
+``missing_label`` for a missing target, a 1-D ``y`` as one task), sample and
+task weights, the task graph, parameter checks, and the fit / partial_fit /
+predict plumbing around the SGD solver. A model family (shared latent space,
+shared codebook) only says which penalties apply and how its factors are
+named; the regression and classification mixins say how targets are encoded
+and scored.
+"""
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .._backend import DEVICES, select_device
+from .._validation import check_option
+from . import _solver
+from ._graph import ESTIMATED_GRAPHS, check_task_graph
+from ._solver import FactorState, Penalties, Problem
+from ._targets import (
+    LOGISTIC,
+    SOFTMAX,
+    build_observations,
+    check_classification_task,
+    check_targets,
+    classification_layout,
+    classification_scores,
+    encode_labels,
+    missing_mask,
+    regression_layout,
+    regression_observations,
+    regression_scores,
+)
+from ._weighting import initial_task_weights
+
+
+def _mean_task_score(scores):
+    kept = scores[~np.isnan(scores)]
+    if kept.size == 0:
+        raise ValueError("No task of Y has enough observed targets to be scored.")
+    return float(kept.mean())
+
+
+class MultiTaskEstimator(TransformerMixin, BaseEstimator):
+    """Base class of the fastmtl multi-task estimators (not for direct use).
+
+    Subclasses set ``_factor_attribute`` / ``_head_attribute`` (names of the
+    fitted shared factor and task heads) and implement ``_penalty_weights`` and
+    ``_n_factors``; a target mixin implements ``_layout``, ``_observations``,
+    ``_task_scores`` and ``_initial_intercept``.
+    """
+
+    _factor_attribute = "components_"
+    _head_attribute = "task_coef_"
+
+    # ------------------------------------------------------------------ #
+    # scikit-learn plumbing                                              #
+    # ------------------------------------------------------------------ #
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.required = True
+        tags.input_tags.sparse = False
+        return tags
+
+    def _check_params(self):
+        check_scalar(self._n_factors(), self._n_factors_name, numbers.Integral, min_val=1)
+        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
+        check_scalar(self.graph_penalty, "graph_penalty", numbers.Real, min_val=0.0)
+        check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0.0,
+                     include_boundaries="neither")
+        check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
+        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
+        if self.tol is not None:
+            check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
+        check_scalar(self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1)
+        check_scalar(self.validation_fraction, "validation_fraction", numbers.Real,
+                     min_val=0.0, max_val=1.0, include_boundaries="neither")
+        check_option(self.device, "device", DEVICES)
+        for name in ("fit_intercept", "warm_start", "early_stopping"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
+
+    def _check_device(self):
+        if select_device(self.device, (), 0) == "cuda":
+            raise NotImplementedError(
+                "Training on the GPU (device='cuda') is not available yet; "
+                "use device='cpu' or 'auto'."
+            )
+
+    # ------------------------------------------------------------------ #
+    # Fitting                                                            #
+    # ------------------------------------------------------------------ #
+    def _validate_training_data(self, X, Y, sample_weight, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], order="C")
+        Y, one_d = check_targets(Y, X.shape[0], estimator_name=type(self).__name__,
+                                 numeric=self._numeric_targets)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True)
+        return X, Y, one_d, sample_weight
+
+    def _penalties(self, layout):
+        alpha_u, alpha_v, l1_v = self._penalty_weights()
+        graph = np.zeros((layout.n_tasks, layout.n_tasks))
+        if self.task_graph is not None:
+            if isinstance(self.task_graph, str):
+                check_option(self.task_graph, "task_graph", ESTIMATED_GRAPHS)
+                raise NotImplementedError(
+                    "Estimating task_graph from the targets is not available yet; "
+                    "pass a (n_tasks, n_tasks) matrix."
+                )
+            n_out = layout.n_out if self.graph_penalty > 0 else None
+            graph = check_task_graph(self.task_graph, layout.n_tasks, n_out)
+        return Penalties(alpha_u=alpha_u, alpha_v=alpha_v, l1_v=l1_v, graph=graph,
+                         graph_penalty=float(self.graph_penalty))
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to all tasks at once by minibatch SGD (Adam).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, shared by all tasks.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets; NaN (or ``missing_label`` for classifiers) marks a
+            missing target. A 1-D ``Y`` is a single task.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample in every task's mean loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._check_params()
+        self._check_device()
+        X, Y, one_d, sample_weight = self._validate_training_data(
+            X, y, sample_weight, reset=True)
+        rng = check_random_state(self.random_state)
+        n_samples = X.shape[0]
+        train_weight = sample_weight
+        validation = None
+        if self.early_stopping:
+            n_val = int(np.ceil(self.validation_fraction * n_samples))
+            if n_val >= n_samples:
+                raise ValueError(
+                    f"early_stopping needs more than {n_samples} samples with "
+                    f"validation_fraction={self.validation_fraction}."
+                )
+            val_rows = np.sort(rng.permutation(n_samples)[:n_val])
+            train_weight = sample_weight.copy()
+            train_weight[val_rows] = 0.0
+        layout = self._layout(Y, train_weight)
+        obs = self._observations(Y, train_weight, layout)
+        if self.early_stopping:
+            validation = self._validation_scorer(X[val_rows], Y[val_rows],
+                                                 sample_weight[val_rows], layout)
+        if self.warm_start and hasattr(self, "_state") and self._compatible(layout, X):
+            state = _rescale_state(self._state, self._layout_, layout)
+            state.reset_optimizer()
+        else:
+            state = self._initial_state(X, layout, obs, rng)
+        weighting = initial_task_weights(self.task_weights, layout.n_tasks)
+        problem = Problem(X, obs, layout, self._penalties(layout), self.fit_intercept)
+        state, weights, log = _solver.train(
+            problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
+            n_epochs=self.max_iter, batch_size=self.batch_size,
+            learning_rate=self.learning_rate, rng=rng, tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change, validation=validation,
+            verbose=self.verbose, estimator_name=type(self).__name__,
+        )
+        self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self.n_iter_ = log.n_epochs
+        if validation is not None:
+            self.validation_scores_ = np.array(log.validation_scores)
+            self.best_validation_score_ = float(np.max(log.validation_scores))
+        return self
+
+    def _partial_fit(self, X, Y, sample_weight, classes):
+        self._check_params()
+        self._check_device()
+        first = not hasattr(self, "_state")
+        X, Y, one_d, sample_weight = self._validate_training_data(
+            X, Y, sample_weight, reset=first)
+        if first:
+            rng = check_random_state(self.random_state)
+            layout = self._layout(Y, sample_weight, classes=classes)
+            obs = self._observations(Y, sample_weight, layout)
+            state = self._initial_state(X, layout, obs, rng)
+            weighting = initial_task_weights(self.task_weights, layout.n_tasks)
+            self.n_iter_ = 0
+        else:
+            if Y.shape[1] != self.n_tasks_:
+                raise ValueError(
+                    f"Y has {Y.shape[1]} tasks but {type(self).__name__} was fitted "
+                    f"on {self.n_tasks_}; partial_fit needs the same tasks on every call."
+                )
+            rng, layout, state = self._rng, self._layout_, self._state
+            obs = self._observations(Y, sample_weight, layout)
+            weighting = self._weighting
+        problem = Problem(X, obs, layout, self._penalties(layout), self.fit_intercept)
+        state, weights, log = _solver.train(
+            problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
+            n_epochs=1, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            rng=rng, tol=None, verbose=self.verbose, estimator_name=type(self).__name__,
+        )
+        previous = getattr(self, "loss_curve_", []) if not first else []
+        self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self.loss_curve_ = list(previous) + self.loss_curve_
+        self.n_iter_ += 1
+        return self
+
+    def _initial_state(self, X, layout, obs, rng):
+        intercept = self._initial_intercept(obs, layout) if self.fit_intercept else None
+        return FactorState.initial(self._n_factors(), X.shape[1], layout.n_outputs, rng,
+                                   intercept)
+
+    def _compatible(self, layout, X):
+        old = self._layout_
+        if old.n_tasks != layout.n_tasks or not np.array_equal(old.n_out, layout.n_out):
+            return False
+        if old.classes is not None:
+            return all(np.array_equal(a, b) for a, b in zip(old.classes, layout.classes))
+        return self._state.U.shape[1] == X.shape[1]
+
+    def _store(self, state, layout, one_d, weighting, log, rng):
+        """Set the fitted attributes (user units) from the solver's state."""
+        self._state, self._layout_, self._one_d = state, layout, one_d
+        self._weighting, self._rng = weighting, rng
+        self.coef_, self.intercept_ = _user_parameters(state, layout)
+        setattr(self, self._factor_attribute, state.U.copy())
+        setattr(self, self._head_attribute, state.V * layout.scale[:, None])
+        if layout.classes is not None:
+            self.classes_ = _shared_classes(layout.classes, one_d)
+            self.output_task_ = layout.output_task
+        self.task_weights_ = np.asarray(weighting[1], dtype=np.float64).copy()
+        self.loss_curve_ = list(log.loss_curve)
+        self.n_tasks_ = layout.n_tasks
+        if log.loss_curve:
+            self.best_loss_ = float(np.min(log.loss_curve))
+
+    def _validation_scorer(self, X_val, Y_val, sw_val, layout):
+        """Mean task score of a solver state on the held-out samples."""
+
+        def score(state):
+            coef, intercept = _user_parameters(state, layout)
+            decision = X_val @ coef.T + intercept
+            scores = self._task_scores(Y_val, decision, layout, sw_val)
+            scores = scores[~np.isnan(scores)]
+            return float(scores.mean()) if scores.size else -np.inf
+
+        return score
+
+    # ------------------------------------------------------------------ #
+    # Using a fitted model                                               #
+    # ------------------------------------------------------------------ #
+    def _decision(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return X @ self.coef_.T + self.intercept_
+
+    def transform(self, X):
+        """Project ``X`` onto the shared factors (latent features / atom activations).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_factors)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return X @ getattr(self, self._factor_attribute).T
+
+    def objective(self, X, y, sample_weight=None):
+        """Value of the training objective at the fitted parameters.
+
+        The documented objective (see the class docstring), with the task
+        weights in ``task_weights_``; useful to compare solutions.
+        """
+        value, _ = self._objective_and_gradient(X, y, sample_weight)
+        return value
+
+    def _objective_and_gradient(self, X, Y, sample_weight=None, state=None):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
+        Y, _ = check_targets(Y, X.shape[0], estimator_name=type(self).__name__,
+                             numeric=self._numeric_targets)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True)
+        layout = self._layout_
+        problem = Problem(X, self._observations(Y, sample_weight, layout), layout,
+                          self._penalties(layout), self.fit_intercept)
+        value, grads, _ = _solver.objective_and_gradient(
+            problem, self._state if state is None else state, self.task_weights_)
+        return value, grads
+
+
+def _shared_classes(classes, one_d):
+    """One array when every task has the same classes, else a list per task."""
+    first = classes[0]
+    if one_d or all(np.array_equal(c, first) for c in classes[1:]):
+        return first
+    return list(classes)
+
+
+def _user_parameters(state, layout):
+    """(coef, intercept) in the user's units from a state in internal units."""
+    coef = (state.V * layout.scale[:, None]) @ state.U
+    return coef, layout.mean + layout.scale * state.b
+
+
+def _rescale_state(state, old, new):
+    """Express ``state`` (internal units of layout ``old``) in those of ``new``."""
+    V = state.V * (old.scale / new.scale)[:, None]
+    b = (old.mean + old.scale * state.b - new.mean) / new.scale
+    return FactorState(U=state.U.copy(), V=V, b=b)
+
+
+# --------------------------------------------------------------------------- #
+# Target mixins                                                               #
+# --------------------------------------------------------------------------- #
+class MultiTaskRegressorMixin:
+    """Regression targets: squared loss, NaN = missing, R² per task."""
+
+    _numeric_targets = True
+
+    def _layout(self, Y, sample_weight, classes=None):
+        return regression_layout(Y.astype(np.float64, copy=False), sample_weight,
+                                 self.fit_intercept)
+
+    def _observations(self, Y, sample_weight, layout):
+        return regression_observations(Y.astype(np.float64, copy=False), sample_weight,
+                                       layout)
+
+    def _initial_intercept(self, obs, layout):
+        return None
+
+    def _task_scores(self, Y, decision, layout, sample_weight=None):
+        return regression_scores(Y.astype(np.float64, copy=False), decision, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of SGD over the given samples, continuing any previous fit.
+
+        The first call fixes the tasks and each task's target standardisation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            NaN marks a missing target.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight, None)
+
+    def predict(self, X):
+        """Predict every task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks), or (n_samples,) when fitted
+            on a 1-D ``y``.
+        """
+        decision = self._decision(X)
+        return decision[:, 0] if self._one_d else decision
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over tasks of R² on the observed (non-NaN) targets.
+
+        Tasks with fewer than two observed targets are left out of the mean.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
+        """
+        decision = self._decision(X)
+        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
+                             numeric=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, decision)
+        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+
+
+class MultiTaskClassifierMixin:
+    """Classification targets: logistic / softmax loss per task, each task
+    with its own classes; NaN or ``missing_label`` = missing; accuracy per task."""
+
+    _numeric_targets = False
+
+    def _observed(self, Y):
+        return ~missing_mask(Y, self.missing_label)
+
+    def _layout(self, Y, sample_weight, classes=None):
+        observed = self._observed(Y) & (sample_weight[:, None] > 0)
+        if classes is not None:
+            classes = [classes] if Y.shape[1] == 1 and np.ndim(classes[0]) == 0 else classes
+            if len(classes) != Y.shape[1]:
+                raise ValueError(
+                    f"classes has {len(classes)} entries but Y has {Y.shape[1]} tasks."
+                )
+            classes = [np.unique(np.asarray(c)) for c in classes]
+        return classification_layout(Y, observed, classes)
+
+    def _observations(self, Y, sample_weight, layout):
+        observed = self._observed(Y)
+        codes = encode_labels(Y, observed, layout.classes)
+        return build_observations(observed, codes, sample_weight)
+
+    def _initial_intercept(self, obs, layout):
+        """Log-odds (log class frequencies) of each task's observed labels."""
+        b = np.zeros(layout.n_outputs)
+        for t in range(layout.n_tasks):
+            if layout.n_out[t] == 0:
+                continue
+            mine = obs.task == t
+            counts = np.bincount(obs.target[mine].astype(np.int64),
+                                 weights=obs.weight[mine],
+                                 minlength=len(layout.classes[t])) + 1e-3
+            logp = np.log(counts / counts.sum())
+            start = layout.out_start[t]
+            if layout.kind[t] == LOGISTIC:
+                b[start] = logp[1] - logp[0]
+            else:
+                b[start:start + layout.n_out[t]] = logp - logp.mean()
+        return b
+
+    def _task_predictions(self, decision, layout):
+        classes = layout.classes
+        try:
+            dtype = np.result_type(*[c.dtype for c in classes])
+        except TypeError:
+            dtype = object
+        out = np.empty((decision.shape[0], layout.n_tasks), dtype=dtype)
+        for t, c in enumerate(classes):
+            start, n_out = layout.out_start[t], layout.n_out[t]
+            if layout.kind[t] == LOGISTIC:
+                out[:, t] = c[(decision[:, start] > 0).astype(np.intp)]
+            elif layout.kind[t] == SOFTMAX:
+                out[:, t] = c[np.argmax(decision[:, start:start + n_out], axis=1)]
+            else:
+                out[:, t] = c[0]
+        return out
+
+    def _task_scores(self, Y, decision, layout, sample_weight=None):
+        prediction = self._task_predictions(decision, layout)
+        return classification_scores(Y, self._observed(Y), prediction, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of SGD over the given samples, continuing any previous fit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels; NaN or ``missing_label`` marks a missing one.
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : list of arrays (one per task), or an array for a 1-D ``Y``
+            All the classes of each task. Needed on the first call for any
+            class absent from its batch; ignored afterwards.
+
+        Returns
+        -------
+        self : object
+        """
+        return self._partial_fit(X, y, sample_weight, classes)
+
+    def decision_function(self, X):
+        """Scores of every output: one per binary task, one per class of a
+        multiclass task (``output_task_`` says which task an output belongs to).
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples, n_outputs); for a model fitted on
+            a 1-D binary ``y``, shape (n_samples,).
+        """
+        decision = self._decision(X)
+        if self._one_d and decision.shape[1] == 1:
+            return decision[:, 0]
+        return decision
+
+    def predict_proba(self, X):
+        """Class probabilities of each task.
+
+        Returns
+        -------
+        proba : list of n_tasks arrays of shape (n_samples, n_classes_t); one
+            such array for a model fitted on a 1-D ``y``; and for multi-label
+            data (every task binary with the same two classes) an array of shape
+            (n_samples, n_tasks) holding the probability of ``classes_[1]``, as
+            scikit-learn's multi-label classifiers return it.
+        """
+        decision = self._decision(X)
+        layout = self._layout_
+        if self._multilabel:
+            return 0.5 * (1.0 + np.tanh(0.5 * decision))
+        probas = []
+        for t in range(layout.n_tasks):
+            start, n_out = layout.out_start[t], layout.n_out[t]
+            if layout.kind[t] == LOGISTIC:
+                p1 = 0.5 * (1.0 + np.tanh(0.5 * decision[:, start]))
+                probas.append(np.column_stack([1.0 - p1, p1]))
+            elif layout.kind[t] == SOFTMAX:
+                s = decision[:, start:start + n_out]
+                e = np.exp(s - s.max(axis=1, keepdims=True))
+                probas.append(e / e.sum(axis=1, keepdims=True))
+            else:
+                probas.append(np.ones((decision.shape[0], 1)))
+        return probas[0] if self._one_d else probas
+
+    @property
+    def _multilabel(self):
+        layout = self._layout_
+        return (not self._one_d and bool(np.all(layout.kind == LOGISTIC))
+                and not isinstance(self.classes_, list))
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
+
+    def predict(self, X):
+        """Predicted class of every task.
+
+        Returns
+        -------
+        Y : ndarray of shape (n_samples, n_tasks), or (n_samples,) when fitted
+            on a 1-D ``y``.
+        """
+        prediction = self._task_predictions(self._decision(X), self._layout_)
+        return prediction[:, 0] if self._one_d else prediction
+
+    def score(self, X, y, sample_weight=None):
+        """Mean over tasks of the accuracy on the observed labels.
+
+        An observed label outside a task's fitted classes counts as an error.
+        Tasks with no observed label are left out of the mean.
+        """
+        decision = self._decision(X)
+        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
+                             numeric=False)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, decision)
+        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+
+
+__all__ = ["MultiTaskEstimator", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin",
+           "check_classification_task"]

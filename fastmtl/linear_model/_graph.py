@@ -1,0 +1,36 @@
+"""The task graph of knowledge propagation: ``graph_penalty sum_st A_st ||w_s - w_t||^2``."""
+import numpy as np
+
+# Names of graphs estimated from the training targets (``fastmtl.relatedness``).
+ESTIMATED_GRAPHS = ("correlation", "kl", "js")
+
+
+def check_task_graph(graph, n_tasks, n_out=None):
+    """Validate a relatedness matrix; return it as float64 with a zero diagonal.
+
+    ``n_out`` (outputs per task) guards that linked tasks have one weight
+    vector each: multiclass tasks have one per class, with no common meaning.
+    """
+    A = np.array(graph, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"task_graph must be a square matrix; got shape {A.shape}.")
+    if A.shape[0] != n_tasks:
+        raise ValueError(
+            f"task_graph is {A.shape[0]} x {A.shape[1]} but Y has {n_tasks} tasks."
+        )
+    bad = np.argwhere(~np.isfinite(A) | (A < 0))
+    if bad.size:
+        s, t = bad[0]
+        raise ValueError(
+            f"task_graph must be finite and non-negative; entry ({s}, {t}) is {A[s, t]!r}."
+        )
+    np.fill_diagonal(A, 0.0)
+    if n_out is not None:
+        linked = np.flatnonzero((A.sum(axis=0) + A.sum(axis=1) > 0) & (n_out != 1))
+        if linked.size:
+            t = linked[0]
+            raise ValueError(
+                f"task_graph links task {t}, which has {n_out[t]} outputs; the graph "
+                "penalty needs one weight vector per task (regression or binary)."
+            )
+    return A

@@ -1,0 +1,341 @@
+"""Numba kernels of the factored multi-task model, trained by minibatch Adam.
+
+Both estimator families share one model: task ``t`` scores a sample ``x`` with
+``f_o(x) = <V_o, U x> + b_o`` for each of its outputs ``o`` (one output for a
+regression or binary task, one per class for a multiclass task). ``U`` is
+``(n_components, n_features)``, shared by all tasks: the latent projection of
+the shared-latent model, the transposed dictionary of the codebook model.
+
+Parameters are kept in *internal units*: a regression task's targets are
+standardised (``y' = (y - mu) / sigma``), so the internal head ``V'_o`` and
+intercept ``b'_o`` map to the user's units as ``V_o = sigma_o V'_o`` and
+``b_o = mu_o + sigma_o b'_o``. This only conditions Adam; the objective below
+is the documented one, written in the user's units::
+
+    J = 1/T sum_t lambda_t L_t
+        + alpha_u / 2 ||U||^2 + alpha_v / 2 sum_o ||V_o||^2 + l1_v sum_o |V_o|_1
+        + graph_penalty sum_st A_st ||w_s - w_t||^2,      w_t = U^T V_t
+
+with ``L_t`` the ``sample_weight``-weighted mean loss of task ``t`` over its
+observed targets (half squared error, or the logistic / softmax
+cross-entropy) and ``lambda_t`` the task weights.
+
+Observed targets come as a CSR structure over samples: entries
+``obs_ptr[i]:obs_ptr[i + 1]`` name the task, the internal target (standardised
+value, or class index) and ``sample_weight[i] / W_t`` of each target observed on
+sample ``i``. Missing targets are simply absent, so an epoch costs
+``O(n_observed * n_components + n_samples * n_features * n_components)``.
+
+Determinism: a minibatch is cut into fixed blocks of ``block_rows`` samples;
+each block accumulates its gradient into its own buffer (in parallel) and the
+buffers are summed in block order, so the result does not depend on the number
+of threads.
+"""
+import numpy as np
+from numba import njit, prange
+
+from .._config import JIT_OPTIONS
+
+# Loss of a task, by code.
+SQUARED = 0
+LOGISTIC = 1
+SOFTMAX = 2
+CONSTANT = 3  # a classification task with a single class: no output to learn
+
+# Kernel status codes.
+OK = 0
+DIVERGED = 1
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _log1pexp(x):
+    """log(1 + exp(x)) without overflow."""
+    if x > 0.0:
+        return x + np.log1p(np.exp(-x))
+    return np.log1p(np.exp(x))
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _output_loss(kind, z, V, b, out0, nout, target, out_scale2, g):
+    """Loss of one observed target and its derivative per output (into ``g``).
+
+    The derivative is with respect to the internal score ``V'_o . z + b'_o``.
+    """
+    k = z.shape[0]
+    for q in range(nout):
+        o = out0 + q
+        s = b[o]
+        for c in range(k):
+            s += V[o, c] * z[c]
+        g[q] = s
+    if kind == SQUARED:
+        r = g[0] - target
+        g[0] = out_scale2[out0] * r
+        return 0.5 * out_scale2[out0] * r * r
+    if kind == LOGISTIC:
+        s = g[0]
+        if target > 0.5:
+            loss = _log1pexp(-s)
+        else:
+            loss = _log1pexp(s)
+        if s >= 0.0:
+            p = 1.0 / (1.0 + np.exp(-s))
+        else:
+            e = np.exp(s)
+            p = e / (1.0 + e)
+        g[0] = p - target
+        return loss
+    # SOFTMAX: target is the class index.
+    top = g[0]
+    for q in range(1, nout):
+        top = max(top, g[q])
+    total = 0.0
+    for q in range(nout):
+        g[q] = np.exp(g[q] - top)
+        total += g[q]
+    label = int(target)
+    loss = np.log(total) - np.log(g[label])
+    for q in range(nout):
+        g[q] /= total
+    g[label] -= 1.0
+    return loss
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_weight,
+                      task_kind, task_out, task_nout, out_scale2, task_factor,
+                      U, V, b, gU_blocks, gV_blocks, gb_blocks, loss_blocks):
+    """Per-block data-loss gradients of the samples ``X[rows]``.
+
+    Block ``j`` (samples ``rows[j * block_rows:(j + 1) * block_rows]``) writes
+    its gradient with respect to ``U``, ``V``, ``b`` into ``gU_blocks[j]`` etc.,
+    weighted by ``obs_weight * task_factor[task]``, and each task's unweighted
+    loss sum ``sum obs_weight * loss`` into ``loss_blocks[j]``.
+    Returns the number of blocks used.
+    """
+    n = rows.shape[0]
+    n_blocks = (n + block_rows - 1) // block_rows
+    k, d = U.shape
+    max_out = max(1, V.shape[0])
+    for blk in prange(n_blocks):
+        gU = gU_blocks[blk]
+        gV = gV_blocks[blk]
+        gb = gb_blocks[blk]
+        task_loss = loss_blocks[blk]
+        gU[:, :] = 0.0
+        gV[:, :] = 0.0
+        gb[:] = 0.0
+        task_loss[:] = 0.0
+        z = np.empty(k)
+        gz = np.empty(k)
+        g = np.empty(max_out)
+        for r in range(blk * block_rows, min(n, (blk + 1) * block_rows)):
+            i = rows[r]
+            x = X[i]
+            for c in range(k):
+                s = 0.0
+                Uc = U[c]
+                for j in range(d):
+                    s += Uc[j] * x[j]
+                z[c] = s
+                gz[c] = 0.0
+            for e in range(obs_ptr[i], obs_ptr[i + 1]):
+                t = obs_task[e]
+                kind = task_kind[t]
+                if kind == CONSTANT:
+                    continue
+                out0 = task_out[t]
+                nout = task_nout[t]
+                loss = _output_loss(kind, z, V, b, out0, nout, obs_target[e],
+                                    out_scale2, g)
+                task_loss[t] += obs_weight[e] * loss
+                w = obs_weight[e] * task_factor[t]
+                for q in range(nout):
+                    o = out0 + q
+                    go = w * g[q]
+                    gb[o] += go
+                    for c in range(k):
+                        gV[o, c] += go * z[c]
+                        gz[c] += go * V[o, c]
+            for c in range(k):
+                gzc = gz[c]
+                if gzc != 0.0:
+                    gUc = gU[c]
+                    for j in range(d):
+                        gUc[j] += gzc * x[j]
+    return n_blocks
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def reduce_blocks(n_blocks, gU_blocks, gV_blocks, gb_blocks, loss_blocks, scale,
+                  gU, gV, gb, task_loss):
+    """Sum the first ``n_blocks`` block buffers in block order, times ``scale``.
+
+    ``task_loss`` is accumulated (not scaled): it sums over an epoch.
+    Returns the sum of the gradient entries (non-finite on overflow).
+    """
+    k, d = gU.shape
+    check = 0.0
+    for j in prange(d):
+        for c in range(k):
+            s = 0.0
+            for blk in range(n_blocks):
+                s += gU_blocks[blk, c, j]
+            gU[c, j] = scale * s
+    for o in range(gV.shape[0]):
+        s = 0.0
+        for blk in range(n_blocks):
+            s += gb_blocks[blk, o]
+        gb[o] = scale * s
+        check += gb[o]
+        for c in range(k):
+            s = 0.0
+            for blk in range(n_blocks):
+                s += gV_blocks[blk, o, c]
+            gV[o, c] = scale * s
+            check += gV[o, c]
+    for t in range(task_loss.shape[0]):
+        for blk in range(n_blocks):
+            task_loss[t] += loss_blocks[blk, t]
+    for c in range(k):
+        for j in range(d):
+            check += gU[c, j]
+    return check
+
+
+@njit(**JIT_OPTIONS)
+def add_penalty_gradients(U, V, out_scale, out_scale2, task_out, graph, graph_penalty,
+                          alpha_u, alpha_v, gU, gV):
+    """Add the smooth penalties' gradients to ``gU``, ``gV``; return their value.
+
+    ``graph`` links tasks that have one output each (``task_out`` names it).
+    The L1 penalty is not smooth: it is applied by the proximal step.
+    """
+    k, d = U.shape
+    n_out = V.shape[0]
+    value = 0.0
+    if alpha_u != 0.0:
+        for c in range(k):
+            for j in range(d):
+                value += 0.5 * alpha_u * U[c, j] * U[c, j]
+                gU[c, j] += alpha_u * U[c, j]
+    if alpha_v != 0.0:
+        for o in range(n_out):
+            for c in range(k):
+                value += 0.5 * alpha_v * out_scale2[o] * V[o, c] * V[o, c]
+                gV[o, c] += alpha_v * out_scale2[o] * V[o, c]
+    if graph_penalty == 0.0:
+        return value
+    # ||w_s - w_t||^2 = D^T M D with D = V_s - V_t (user units), M = U U^T.
+    M = U @ U.T
+    C = np.zeros((k, k))
+    D = np.empty(k)
+    MD = np.empty(k)
+    n_tasks = graph.shape[0]
+    for s in range(n_tasks):
+        for t in range(n_tasks):
+            a = graph[s, t]
+            if a == 0.0 or s == t:
+                continue
+            os_, ot = task_out[s], task_out[t]
+            for c in range(k):
+                D[c] = out_scale[os_] * V[os_, c] - out_scale[ot] * V[ot, c]
+            quad = 0.0
+            for c in range(k):
+                acc = 0.0
+                for e in range(k):
+                    acc += M[c, e] * D[e]
+                MD[c] = acc
+                quad += D[c] * acc
+            value += graph_penalty * a * quad
+            for c in range(k):
+                gV[os_, c] += 2.0 * graph_penalty * a * out_scale[os_] * MD[c]
+                gV[ot, c] -= 2.0 * graph_penalty * a * out_scale[ot] * MD[c]
+                for e in range(k):
+                    C[c, e] += a * D[c] * D[e]
+    CU = C @ U
+    for c in range(k):
+        for j in range(d):
+            gU[c, j] += 2.0 * graph_penalty * CU[c, j]
+    return value
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _adam(p, g, m, v, lr_t, beta1, beta2, eps):
+    """One Adam update of a scalar; returns (new p, its per-coordinate step)."""
+    m_new = beta1 * m + (1.0 - beta1) * g
+    v_new = beta2 * v + (1.0 - beta2) * g * g
+    step = lr_t / (np.sqrt(v_new) + eps)
+    return p - step * m_new, m_new, v_new, step
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
+                learning_rate, out_scale, l1_v, fit_intercept):
+    """Adam step on all parameters; proximal soft-threshold for the L1 on ``V``.
+
+    With an L1 penalty the head update is the exact proximal step of
+    ``l1_v |V_o|_1`` in Adam's diagonal metric: soft-thresholding at
+    ``step * l1_v * sigma_o`` per coordinate.
+    """
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    step_count[0] += 1
+    t = step_count[0]
+    lr_t = learning_rate * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+    k, d = U.shape
+    for j in prange(d):
+        for c in range(k):
+            U[c, j], mU[c, j], vU[c, j], _ = _adam(U[c, j], gU[c, j], mU[c, j],
+                                                   vU[c, j], lr_t, beta1, beta2, eps)
+    for o in range(V.shape[0]):
+        for c in range(k):
+            p, mV[o, c], vV[o, c], step = _adam(V[o, c], gV[o, c], mV[o, c], vV[o, c],
+                                                lr_t, beta1, beta2, eps)
+            if l1_v != 0.0:
+                cut = step * l1_v * out_scale[o]
+                if p > cut:
+                    p -= cut
+                elif p < -cut:
+                    p += cut
+                else:
+                    p = 0.0
+            V[o, c] = p
+        if fit_intercept:
+            b[o], mb[o], vb[o], _ = _adam(b[o], gb[o], mb[o], vb[o], lr_t,
+                                          beta1, beta2, eps)
+
+
+@njit(**JIT_OPTIONS)
+def run_epoch(X, order, batch_size, block_rows, obs_ptr, obs_task, obs_target,
+              obs_weight, task_kind, task_out, task_nout, out_scale, out_scale2,
+              task_factor, graph, graph_penalty, alpha_u, alpha_v, l1_v,
+              learning_rate, fit_intercept, U, V, b, mU, vU, mV, vV, mb, vb,
+              step_count, gU_blocks, gV_blocks, gb_blocks, loss_blocks, task_loss):
+    """One pass over ``X[order]`` in minibatches of ``batch_size``.
+
+    ``task_factor[t]`` is ``lambda_t / T``; each minibatch gradient is scaled
+    by ``len(order) / len(batch)`` so that it estimates the full gradient.
+    ``task_loss`` receives each task's loss sum over the epoch (before each
+    batch's update). Returns ``DIVERGED`` (leaving the parameters as they were
+    before the offending batch) if a gradient stops being finite.
+    """
+    n = order.shape[0]
+    gU = np.empty_like(U)
+    gV = np.empty_like(V)
+    gb = np.empty_like(b)
+    task_loss[:] = 0.0
+    for start in range(0, n, batch_size):
+        rows = order[start:min(n, start + batch_size)]
+        n_blocks = accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task,
+                                     obs_target, obs_weight, task_kind, task_out,
+                                     task_nout, out_scale2, task_factor, U, V, b,
+                                     gU_blocks, gV_blocks, gb_blocks, loss_blocks)
+        check = reduce_blocks(n_blocks, gU_blocks, gV_blocks, gb_blocks, loss_blocks,
+                              n / rows.shape[0], gU, gV, gb, task_loss)
+        check += add_penalty_gradients(U, V, out_scale, out_scale2, task_out, graph,
+                                       graph_penalty, alpha_u, alpha_v, gU, gV)
+        if not np.isfinite(check):
+            return DIVERGED
+        adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
+                    learning_rate, out_scale, l1_v, fit_intercept)
+    return OK

@@ -1,0 +1,241 @@
+"""Multi-task targets: validation, encoding for the kernels, and scores.
+
+A target matrix ``Y`` is ``(n_samples, n_tasks)``; a missing target is NaN, or
+for classifiers also ``missing_label``. Each task gets a loss code, a slice of
+the model's outputs (one for regression and binary tasks, one per class for a
+multiclass task) and, for regression, the mean and scale that standardise its
+targets inside the solver.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import type_of_target
+
+from ._sgd_cpu import CONSTANT, LOGISTIC, SOFTMAX, SQUARED
+
+
+@dataclass
+class TaskLayout:
+    """How the tasks map onto the model's outputs.
+
+    kind : (n_tasks,) loss code per task (``_sgd_cpu.SQUARED`` ...).
+    out_start, n_out : (n_tasks,) first output and number of outputs per task.
+    mean, scale : (n_outputs,) user value = mean + scale * internal value.
+    classes : list of per-task class arrays (classifiers) or None.
+    """
+
+    kind: np.ndarray
+    out_start: np.ndarray
+    n_out: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
+    classes: list = None
+
+    @property
+    def n_tasks(self):
+        return self.kind.shape[0]
+
+    @property
+    def n_outputs(self):
+        return self.mean.shape[0]
+
+    @property
+    def output_task(self):
+        """(n_outputs,) the task each output belongs to."""
+        return np.repeat(np.arange(self.n_tasks), self.n_out)
+
+
+@dataclass
+class Observations:
+    """Observed targets as CSR over samples (see ``_sgd_cpu``)."""
+
+    ptr: np.ndarray
+    task: np.ndarray
+    target: np.ndarray
+    weight: np.ndarray
+    task_weight_sum: np.ndarray  # W_t: sample_weight summed over task t's targets
+
+
+def check_targets(Y, n_samples, *, estimator_name, numeric):
+    """Validate ``Y`` (NaN allowed) and return it 2-D, with a flag for 1-D input."""
+    if Y is None:
+        raise ValueError(
+            f"{estimator_name} requires y to be passed, but the target y is None."
+        )
+    Y = check_array(
+        Y, ensure_2d=False, ensure_all_finite=False, dtype="numeric" if numeric else None,
+        input_name="Y", ensure_min_samples=0,
+    )
+    one_d = Y.ndim == 1
+    if one_d:
+        Y = Y[:, None]
+    if Y.ndim != 2:
+        raise ValueError(f"Y must be 1-D or 2-D (n_samples, n_tasks); got {Y.ndim}-D.")
+    if Y.shape[0] != n_samples:
+        raise ValueError(
+            f"X and Y have inconsistent numbers of samples: {n_samples} and {Y.shape[0]}."
+        )
+    if Y.shape[1] == 0:
+        raise ValueError("Y has no task (0 columns).")
+    if numeric and Y.dtype.kind == "f" and np.isinf(Y).any():
+        row, task = np.argwhere(np.isinf(Y))[0]
+        raise ValueError(
+            f"Input Y contains infinity at sample {row}, task {task}; "
+            "a missing target is NaN."
+        )
+    return Y, one_d
+
+
+def missing_mask(Y, missing_label):
+    """Boolean mask of the missing entries: NaN, None, or ``missing_label``."""
+    if Y.dtype.kind == "f":
+        mask = np.isnan(Y)
+    elif Y.dtype.kind == "O":
+        mask = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v),
+                             1, 1)(Y).astype(bool)
+    else:
+        mask = np.zeros(Y.shape, dtype=bool)
+    if missing_label is not None:
+        with np.errstate(invalid="ignore"):
+            try:
+                mask |= np.asarray(Y == missing_label, dtype=bool)
+            except TypeError:
+                pass
+    return mask
+
+
+def _task_weight_sums(observed, sample_weight):
+    sums = (observed * sample_weight[:, None]).sum(axis=0)
+    empty = np.flatnonzero(sums <= 0)
+    if empty.size:
+        raise ValueError(
+            f"Task {empty[0]} has no observed target with a positive sample_weight "
+            f"({empty.size} such task(s)); every task needs at least one."
+        )
+    return sums
+
+
+def build_observations(observed, internal_target, sample_weight, weight_sums=None):
+    """CSR of the observed entries with ``weight = sample_weight / W_t``."""
+    observed = observed & (sample_weight[:, None] > 0)
+    if weight_sums is None:
+        weight_sums = _task_weight_sums(observed, sample_weight)
+    rows, tasks = np.nonzero(observed)
+    ptr = np.zeros(observed.shape[0] + 1, dtype=np.int64)
+    np.cumsum(observed.sum(axis=1), out=ptr[1:])
+    return Observations(
+        ptr=ptr,
+        task=tasks.astype(np.int64),
+        target=np.ascontiguousarray(internal_target[rows, tasks], dtype=np.float64),
+        weight=sample_weight[rows] / weight_sums[tasks],
+        task_weight_sum=weight_sums,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Regression                                                                  #
+# --------------------------------------------------------------------------- #
+def regression_layout(Y, sample_weight, fit_intercept):
+    """Layout of regression tasks; each task standardised by its weighted mean/std."""
+    observed = ~np.isnan(Y) & (sample_weight[:, None] > 0)
+    sums = _task_weight_sums(observed, sample_weight)
+    W = observed * sample_weight[:, None]
+    Y0 = np.where(observed, Y, 0.0)
+    mean = (W * Y0).sum(axis=0) / sums if fit_intercept else np.zeros(Y.shape[1])
+    var = (W * np.where(observed, Y0 - mean, 0.0) ** 2).sum(axis=0) / sums
+    scale = np.sqrt(var)
+    # A constant task keeps unit scale: nothing to standardise.
+    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    n_tasks = Y.shape[1]
+    return TaskLayout(
+        kind=np.full(n_tasks, SQUARED, dtype=np.int64),
+        out_start=np.arange(n_tasks, dtype=np.int64),
+        n_out=np.ones(n_tasks, dtype=np.int64),
+        mean=mean, scale=scale,
+    )
+
+
+def regression_observations(Y, sample_weight, layout, weight_sums=None):
+    observed = ~np.isnan(Y)
+    internal = (np.where(observed, Y, 0.0) - layout.mean) / layout.scale
+    return build_observations(observed, internal, sample_weight, weight_sums)
+
+
+def regression_scores(Y, prediction, sample_weight=None):
+    """R² per task on the observed entries (NaN for tasks with < 2 of them)."""
+    scores = np.full(Y.shape[1], np.nan)
+    for t in range(Y.shape[1]):
+        seen = ~np.isnan(Y[:, t])
+        if seen.sum() < 2:
+            continue
+        sw = None if sample_weight is None else sample_weight[seen]
+        scores[t] = r2_score(Y[seen, t], prediction[seen, t], sample_weight=sw)
+    return scores
+
+
+# --------------------------------------------------------------------------- #
+# Classification                                                              #
+# --------------------------------------------------------------------------- #
+def check_classification_task(labels, task):
+    kind = type_of_target(labels, input_name="Y")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Unknown label type: task {task} has targets of type {kind!r}; "
+            "each task of a classifier needs class labels."
+        )
+
+
+def classification_layout(Y, observed, classes=None):
+    """Layout of classification tasks; ``classes`` (per task) may be given."""
+    n_tasks = Y.shape[1]
+    if classes is None:
+        classes = []
+        for t in range(n_tasks):
+            labels = Y[observed[:, t], t]
+            if labels.size == 0:
+                raise ValueError(f"Task {t} has no observed label.")
+            check_classification_task(labels, t)
+            classes.append(np.unique(labels))
+    kind = np.empty(n_tasks, dtype=np.int64)
+    n_out = np.empty(n_tasks, dtype=np.int64)
+    for t, c in enumerate(classes):
+        kind[t] = CONSTANT if len(c) == 1 else LOGISTIC if len(c) == 2 else SOFTMAX
+        n_out[t] = 0 if len(c) == 1 else 1 if len(c) == 2 else len(c)
+    out_start = np.zeros(n_tasks, dtype=np.int64)
+    np.cumsum(n_out[:-1], out=out_start[1:])
+    n_outputs = int(n_out.sum())
+    return TaskLayout(kind=kind, out_start=out_start, n_out=n_out,
+                      mean=np.zeros(n_outputs), scale=np.ones(n_outputs),
+                      classes=classes)
+
+
+def encode_labels(Y, observed, classes):
+    """Class index of each observed label (0 elsewhere); error on unknown labels."""
+    codes = np.zeros(Y.shape, dtype=np.float64)
+    for t, c in enumerate(classes):
+        labels = Y[observed[:, t], t]
+        idx = np.searchsorted(c, labels)
+        idx = np.minimum(idx, len(c) - 1)
+        unknown = c[idx] != labels
+        if np.any(unknown):
+            raise ValueError(
+                f"Task {t} has label {labels[unknown][0]!r}, not among the classes "
+                f"{list(c)} given on the first call of partial_fit."
+            )
+        codes[observed[:, t], t] = idx
+    return codes
+
+
+def classification_scores(Y, observed, prediction, sample_weight=None):
+    """Accuracy per task on the observed entries (NaN for tasks with none)."""
+    scores = np.full(Y.shape[1], np.nan)
+    for t in range(Y.shape[1]):
+        seen = observed[:, t]
+        if not seen.any():
+            continue
+        hits = (prediction[seen, t] == Y[seen, t]).astype(float)
+        sw = None if sample_weight is None else sample_weight[seen]
+        scores[t] = np.average(hits, weights=sw)
+    return scores
