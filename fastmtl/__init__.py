@@ -14,9 +14,13 @@ from .information import (
     pairwise_divergence,
 )
 
+from .linear_model import SharedLatentClassifier, SharedLatentRegressor
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "SharedLatentClassifier",
+    "SharedLatentRegressor",
     "conditional_entropy",
     "cross_entropy",
     "entropy",

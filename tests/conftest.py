@@ -1,3 +1,9 @@
+import os
+
+# scikit-learn's array-API estimator check runs only with SciPy's array API
+# switched on, which must happen before SciPy is first imported.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 

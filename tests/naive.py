@@ -64,3 +64,75 @@ def mutual_information_as_kl(J):
     product = J.sum(axis=-1)[..., :, None] * J.sum(axis=-2)[..., None, :]
     flat = J.shape[:-2] + (-1,)
     return kl_divergence(J.reshape(flat), product.reshape(flat))
+
+
+# --------------------------------------------------------------------------- #
+# Multi-task objective (DESIGN §4) and an exact solver for its squared case   #
+# --------------------------------------------------------------------------- #
+def _task_losses(X, Y, sample_weight, coef, intercept, losses):
+    """Weighted mean loss of each task on its observed (non-NaN) targets."""
+    T = Y.shape[1]
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+    out = np.empty(T)
+    for t in range(T):
+        seen = ~np.isnan(Y[:, t]) & (sw > 0)
+        f = X[seen] @ coef[t] + intercept[t]
+        y = Y[seen, t]
+        if losses[t] == "squared":
+            ell = 0.5 * (y - f) ** 2
+        else:  # logistic, labels 0/1
+            ell = np.logaddexp(0.0, f) - y * f
+        out[t] = np.sum(sw[seen] * ell) / np.sum(sw[seen])
+    return out
+
+
+def multitask_objective(X, Y, U, V, b, *, alpha_u, alpha_v=0.0, l1_v=0.0,
+                        task_weights=None, graph=None, graph_penalty=0.0,
+                        sample_weight=None, losses=None):
+    """J of DESIGN §4 in the user's units: U (k, d), V (T, k) heads, b (T,)."""
+    T = Y.shape[1]
+    losses = ["squared"] * T if losses is None else losses
+    weights = np.ones(T) if task_weights is None else np.asarray(task_weights)
+    coef = V @ U
+    value = weights @ _task_losses(X, Y, sample_weight, coef, b, losses) / T
+    value += 0.5 * alpha_u * np.sum(U ** 2) + 0.5 * alpha_v * np.sum(V ** 2)
+    value += l1_v * np.sum(np.abs(V))
+    if graph is not None and graph_penalty:
+        for s in range(T):
+            for t in range(T):
+                if s != t:
+                    value += graph_penalty * graph[s, t] * np.sum((coef[s] - coef[t]) ** 2)
+    return value
+
+
+def alternating_least_squares(X, Y, n_components, alpha, n_iter=2000, seed=0):
+    """Minimise the squared-loss objective (uniform task weights, an L2 ``alpha``
+    on U and V, intercepts) exactly in turn over (V, b) and over U.
+
+    Returns (U, V, b) with U (k, d), V (T, k), b (T,).
+    """
+    n, d = X.shape
+    T = Y.shape[1]
+    rng = np.random.default_rng(seed)
+    U = rng.standard_normal((n_components, d)) / np.sqrt(d)
+    V = np.zeros((T, n_components))
+    b = np.zeros(T)
+    seen = ~np.isnan(Y)
+    c = 1.0 / (T * seen.sum(axis=0))  # weight of one squared error of task t
+    for _ in range(n_iter):
+        Z = X @ U.T
+        for t in range(T):
+            Zt = np.column_stack([Z[seen[:, t]], np.ones(seen[:, t].sum())])
+            A = c[t] * Zt.T @ Zt
+            A[:-1, :-1] += alpha * np.eye(n_components)
+            sol = np.linalg.solve(A, c[t] * Zt.T @ Y[seen[:, t], t])
+            V[t], b[t] = sol[:-1], sol[-1]
+        H = alpha * np.eye(n_components * d)
+        g = np.zeros(n_components * d)
+        for t in range(T):
+            Xt = X[seen[:, t]]
+            r = Y[seen[:, t], t] - b[t]
+            H += c[t] * np.kron(np.outer(V[t], V[t]), Xt.T @ Xt)
+            g += c[t] * np.kron(V[t], Xt.T @ r)
+        U = np.linalg.solve(H, g).reshape(n_components, d)
+    return U, V, b

@@ -1,0 +1,189 @@
+"""Synthetic multi-task data with a known low-rank structure, and the
+conversions between per-task arrays and the ``(X, Y)`` form of DESIGN §3."""
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .linear_model._targets import missing_mask
+
+__all__ = ["make_multitask_classification", "make_multitask_regression",
+           "stack_tasks", "unstack_tasks"]
+
+
+def _check_counts(**counts):
+    for name, value in counts.items():
+        if not isinstance(value, numbers.Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+
+
+def _low_rank_weights(n_heads, n_features, rank, rng):
+    """(n_heads, n_features) weights of rank ``rank``, each row of unit norm."""
+    basis = rng.standard_normal((rank, n_features))
+    W = rng.standard_normal((n_heads, rank)) @ basis
+    return W / np.linalg.norm(W, axis=1, keepdims=True)
+
+
+def _design(n_samples_per_task, n_tasks, n_features, shared_X, rng):
+    """Samples and the boolean (n_samples, n_tasks) mask of observed targets."""
+    if shared_X:
+        X = rng.standard_normal((n_samples_per_task, n_features))
+        return X, np.ones((n_samples_per_task, n_tasks), dtype=bool)
+    X = rng.standard_normal((n_samples_per_task * n_tasks, n_features))
+    owner = np.repeat(np.arange(n_tasks), n_samples_per_task)
+    return X, owner[:, None] == np.arange(n_tasks)
+
+
+def _drop_targets(observed, missing_rate, rng):
+    """Hide a ``missing_rate`` fraction of the observed targets, keeping one per task."""
+    if not 0.0 <= missing_rate < 1.0:
+        raise ValueError(f"missing_rate must be in [0, 1); got {missing_rate!r}.")
+    drop = observed & (rng.random_sample(observed.shape) < missing_rate)
+    for t in np.flatnonzero((observed & ~drop).sum(axis=0) == 0):
+        keep = rng.choice(np.flatnonzero(observed[:, t]))
+        drop[keep, t] = False
+    return observed & ~drop
+
+
+def make_multitask_regression(n_samples_per_task=100, n_tasks=10, n_features=20, rank=2,
+                              noise=0.1, *, shared_X=False, missing_rate=0.0,
+                              random_state=None, return_coef=False):
+    """Regression tasks whose weight vectors span a ``rank``-dimensional subspace.
+
+    Task ``t``'s target is ``x @ coef[t] + noise * e`` with standard normal
+    ``x`` and ``e``, and ``coef`` of rank ``rank`` with unit-norm rows (so each
+    task's signal has unit variance).
+
+    Parameters
+    ----------
+    n_samples_per_task : int, default=100
+        Samples of each task (the number of rows of ``X`` when ``shared_X``).
+    n_tasks : int, default=10
+    n_features : int, default=20
+    rank : int, default=2
+        Rank of the true (n_tasks, n_features) weight matrix.
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise.
+    shared_X : bool, default=False
+        If True, all tasks are observed on the same samples (multi-output
+        data); otherwise each task has its own samples and ``Y`` has one
+        observed entry per row (School-style data).
+    missing_rate : float, default=0.0
+        Fraction of the observed targets replaced by NaN (each task keeps one).
+    random_state : int, RandomState instance or None, default=None
+    return_coef : bool, default=False
+        Also return the true weights.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_tasks), NaN where not observed
+    coef : ndarray of shape (n_tasks, n_features), only with ``return_coef``
+    """
+    _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
+                  n_features=n_features, rank=rank)
+    rng = check_random_state(random_state)
+    coef = _low_rank_weights(n_tasks, n_features, min(rank, n_features, n_tasks), rng)
+    X, observed = _design(n_samples_per_task, n_tasks, n_features, shared_X, rng)
+    Y = X @ coef.T + noise * rng.standard_normal((X.shape[0], n_tasks))
+    Y[~_drop_targets(observed, missing_rate, rng)] = np.nan
+    return (X, Y, coef) if return_coef else (X, Y)
+
+
+def make_multitask_classification(n_samples_per_task=100, n_tasks=10, n_features=20,
+                                  rank=2, n_classes=2, noise=0.1, *, shared_X=False,
+                                  missing_rate=0.0, random_state=None, return_coef=False):
+    """Classification tasks whose class scores come from a shared low-rank space.
+
+    Task ``t`` labels ``x`` with ``argmax_c (x @ coef[t, c] + noise * e_c)``
+    (binary: the sign of ``x @ coef[t] + noise * e``); all the ``coef`` rows
+    lie in one ``rank``-dimensional subspace.
+
+    Parameters are those of ``make_multitask_regression`` plus ``n_classes``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_tasks) of float labels ``0 .. n_classes-1``,
+        NaN where not observed
+    coef : ndarray of shape (n_tasks, n_features) for two classes, else
+        (n_tasks, n_classes, n_features); only with ``return_coef``
+    """
+    _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
+                  n_features=n_features, rank=rank)
+    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}.")
+    rng = check_random_state(random_state)
+    n_heads = 1 if n_classes == 2 else n_classes
+    coef = _low_rank_weights(n_tasks * n_heads, n_features, min(rank, n_features), rng)
+    X, observed = _design(n_samples_per_task, n_tasks, n_features, shared_X, rng)
+    scores = X @ coef.T + noise * rng.standard_normal((X.shape[0], n_tasks * n_heads))
+    if n_classes == 2:
+        Y = (scores > 0).astype(np.float64)
+    else:
+        Y = scores.reshape(-1, n_tasks, n_classes).argmax(axis=2).astype(np.float64)
+        coef = coef.reshape(n_tasks, n_classes, n_features)
+    Y[~_drop_targets(observed, missing_rate, rng)] = np.nan
+    return (X, Y, coef) if return_coef else (X, Y)
+
+
+def stack_tasks(X_list, y_list):
+    """Per-task arrays -> ``(X, Y)`` with NaN (or None) for missing targets.
+
+    Parameters
+    ----------
+    X_list : sequence of n_tasks arrays of shape (n_samples_t, n_features)
+    y_list : sequence of n_tasks arrays of shape (n_samples_t,)
+
+    Returns
+    -------
+    X : ndarray of shape (sum n_samples_t, n_features)
+    Y : ndarray of shape (sum n_samples_t, n_tasks); float with NaN for
+        numeric targets, object with None otherwise.
+    """
+    if len(X_list) != len(y_list):
+        raise ValueError(f"X_list has {len(X_list)} tasks but y_list has {len(y_list)}.")
+    if len(X_list) == 0:
+        raise ValueError("stack_tasks needs at least one task.")
+    X_list = [np.asarray(X) for X in X_list]
+    y_list = [np.asarray(y) for y in y_list]
+    for t, (X, y) in enumerate(zip(X_list, y_list)):
+        if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"Task {t}: X must be 2-D and y 1-D with as many rows; got shapes "
+                f"{X.shape} and {y.shape}."
+            )
+        if X.shape[1] != X_list[0].shape[1]:
+            raise ValueError(
+                f"Task {t} has {X.shape[1]} features; task 0 has {X_list[0].shape[1]}."
+            )
+    numeric = all(y.dtype.kind in "biuf" for y in y_list)
+    X = np.vstack(X_list)
+    Y = np.full((X.shape[0], len(y_list)), np.nan if numeric else None,
+                dtype=np.float64 if numeric else object)
+    start = 0
+    for t, y in enumerate(y_list):
+        Y[start:start + y.shape[0], t] = y
+        start += y.shape[0]
+    return X, Y
+
+
+def unstack_tasks(X, Y, missing_label=None):
+    """``(X, Y)`` -> per-task arrays of the samples where each task is observed.
+
+    Returns
+    -------
+    X_list, y_list : lists of n_tasks arrays
+    """
+    X = np.asarray(X)
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if X.ndim != 2 or Y.ndim != 2 or X.shape[0] != Y.shape[0]:
+        raise ValueError(
+            f"X must be 2-D and Y 1-D or 2-D with as many rows; got {X.shape}, {Y.shape}."
+        )
+    observed = ~missing_mask(Y, missing_label)
+    X_list = [X[observed[:, t]] for t in range(Y.shape[1])]
+    y_list = [Y[observed[:, t], t] for t in range(Y.shape[1])]
+    return X_list, y_list

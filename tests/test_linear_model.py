@@ -1,0 +1,371 @@
+"""The shared-latent estimators as scikit-learn estimators and as multi-task learners."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+from fastmtl.datasets import (
+    make_multitask_classification,
+    make_multitask_regression,
+    unstack_tasks,
+)
+from fastmtl.linear_model._solver import DivergenceError
+
+ESTIMATORS = [SharedLatentRegressor(random_state=0), SharedLatentClassifier(random_state=0)]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_scikit_learn_estimator_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
+
+
+def _split_per_task(X, Y, n_train):
+    """First ``n_train`` samples of each task for training, the rest for testing."""
+    position = np.zeros(len(X), dtype=int)
+    for t in range(Y.shape[1]):
+        rows = np.flatnonzero(~np.isnan(Y[:, t]))
+        position[rows] = np.arange(rows.size)
+    train = position < n_train
+    return X[train], Y[train], X[~train], Y[~train]
+
+
+# --------------------------------------------------------------------------- #
+# Model selection, persistence                                                #
+# --------------------------------------------------------------------------- #
+def test_grid_search_in_a_pipeline_with_missing_targets():
+    X, Y = make_multitask_regression(80, 4, 10, rank=2, shared_X=True, missing_rate=0.3,
+                                     random_state=0)
+    X = X * [1, 10, 100, 1000, 1, 1, 1, 1, 1, 1e-3] + 50  # unscaled features
+    pipe = make_pipeline(StandardScaler(), SharedLatentRegressor(random_state=0))
+    search = GridSearchCV(pipe, {"sharedlatentregressor__alpha": [1e-4, 1e-1],
+                                 "sharedlatentregressor__n_components": [1, 2]}, cv=3)
+    search.fit(X, Y)
+    assert search.best_params_["sharedlatentregressor__n_components"] == 2
+    assert search.best_score_ > 0.8
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_clone_pickle_and_set_params():
+    X, Y = make_multitask_regression(40, 3, 6, rank=2, shared_X=True, missing_rate=0.2,
+                                     random_state=0)
+    est = SharedLatentRegressor(alpha=0.01, random_state=0).fit(X, Y)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    np.testing.assert_array_equal(again.transform(X), est.transform(X))
+    copy = clone(est)
+    assert copy.get_params() == est.get_params()
+    assert not hasattr(copy, "coef_")
+    copy.set_params(n_components=3, alpha=0.5)
+    assert copy.fit(X, Y).components_.shape == (3, 6)
+
+    Xc, Yc = make_multitask_classification(40, 3, 6, shared_X=True, random_state=0)
+    clf = SharedLatentClassifier(random_state=0).fit(Xc, Yc)
+    clf_again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clf_again.predict_proba(Xc), clf.predict_proba(Xc))
+
+
+# --------------------------------------------------------------------------- #
+# Multi-task learning does what it is for                                    #
+# --------------------------------------------------------------------------- #
+def test_multitask_gain_over_independent_ridge():
+    X, Y = make_multitask_regression(60, 50, 100, rank=3, noise=0.5, random_state=0)
+    Xtr, Ytr, Xte, Yte = _split_per_task(X, Y, 30)
+    model = SharedLatentRegressor(3, alpha=1e-2, random_state=0).fit(Xtr, Ytr)
+    per_task = [RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(a, b).score(c, d)
+                for a, b, c, d in zip(*unstack_tasks(Xtr, Ytr), *unstack_tasks(Xte, Yte))]
+    assert model.score(Xte, Yte) >= np.mean(per_task) + 0.1
+
+
+def test_multitask_gain_over_independent_logistic_regression():
+    X, Y = make_multitask_classification(60, 50, 100, rank=3, noise=0.5, random_state=0)
+    Xtr, Ytr, Xte, Yte = _split_per_task(X, Y, 30)
+    model = SharedLatentClassifier(3, alpha=1e-2, random_state=0).fit(Xtr, Ytr)
+    per_task = [LogisticRegression().fit(a, b).score(c, d)
+                for a, b, c, d in zip(*unstack_tasks(Xtr, Ytr), *unstack_tasks(Xte, Yte))]
+    assert model.score(Xte, Yte) > np.mean(per_task)
+
+
+def test_multiclass_tasks_with_their_own_classes():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((300, 5))
+    Y = np.empty((300, 2), dtype=object)
+    Y[:, 0] = np.where(X[:, 0] > 0, "yes", "no")
+    Y[:, 1] = np.array(["a", "b", "c"])[np.digitize(X[:, 0] + X[:, 1], [-0.7, 0.7])]
+    Y[::7, 1] = None  # missing
+    clf = SharedLatentClassifier(2, random_state=0, max_iter=300).fit(X, Y)
+    assert [list(c) for c in clf.classes_] == [["no", "yes"], ["a", "b", "c"]]
+    assert clf.decision_function(X).shape == (300, 4)
+    assert list(clf.output_task_) == [0, 1, 1, 1]
+    proba = clf.predict_proba(X)
+    assert [p.shape for p in proba] == [(300, 2), (300, 3)]
+    np.testing.assert_allclose(proba[1].sum(axis=1), 1.0)
+    assert clf.score(X, Y) > 0.9
+    assert set(clf.predict(X)[:, 1]) <= {"a", "b", "c"}
+
+
+# --------------------------------------------------------------------------- #
+# Task weighting and the task graph                                           #
+# --------------------------------------------------------------------------- #
+def _tasks_differing_in_noise(noise, n=400, d=10, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    signal = X @ rng.standard_normal(d)
+    return X, signal[:, None] + np.asarray(noise) * rng.standard_normal((n, len(noise)))
+
+
+def test_fixed_task_weights_are_reported_and_change_the_fit():
+    X, Y = _tasks_differing_in_noise([0.5, 0.5, 0.5])
+    Y[:, 2] = -Y[:, 2] + np.sin(3 * X[:, 0])  # a task the others do not explain
+    uniform = SharedLatentRegressor(1, random_state=0).fit(X, Y)
+    favour = SharedLatentRegressor(1, task_weights=[0.1, 0.1, 10.0], random_state=0)
+    favour.fit(X, Y)
+    np.testing.assert_array_equal(uniform.task_weights_, np.ones(3))
+    np.testing.assert_array_equal(favour.task_weights_, [0.1, 0.1, 10.0])
+    mse = lambda m: np.mean((m.predict(X)[:, 2] - Y[:, 2]) ** 2)
+    assert mse(favour) < mse(uniform)
+
+
+def test_dynamic_weights_favour_the_task_with_the_highest_loss():
+    X, Y = _tasks_differing_in_noise([0.2, 0.5, 2.0])
+    est = SharedLatentRegressor(1, task_weights="dynamic", random_state=0).fit(X, Y)
+    assert np.argmax(est.task_weights_) == 2
+    assert est.task_weights_.sum() == pytest.approx(3.0)
+
+
+def test_uncertainty_weights_estimate_inverse_noise_variances():
+    noise = np.array([0.1, 0.3, 1.0])
+    X, Y = _tasks_differing_in_noise(noise)
+    est = SharedLatentRegressor(1, task_weights="uncertainty", random_state=0).fit(X, Y)
+    np.testing.assert_allclose(est.task_weights_, 1 / noise ** 2, rtol=0.2)
+
+
+def test_graph_penalty_pulls_linked_tasks_together_and_leaves_others():
+    rng = np.random.default_rng(0)
+    d = 10
+    w, v = rng.standard_normal(d), rng.standard_normal(d)
+    W = np.stack([w, w + 0.5 * rng.standard_normal(d), v, v + 0.3 * rng.standard_normal(d)])
+    X = rng.standard_normal((80, d))
+    Y = X @ W.T + 0.3 * rng.standard_normal((80, 4))
+    graph = np.zeros((4, 4))
+    graph[0, 1] = graph[1, 0] = 1.0
+    linked, unlinked = [], []
+    for penalty in [0.0, 0.01, 0.1, 1.0, 10.0]:
+        coef = SharedLatentRegressor(4, graph_penalty=penalty, task_graph=graph,
+                                     max_iter=1500, tol=None, batch_size=128,
+                                     random_state=0).fit(X, Y).coef_
+        linked.append(np.linalg.norm(coef[0] - coef[1]))
+        unlinked.append(coef[2:])
+    assert np.all(np.diff(linked) < 0)
+    assert linked[-1] < 0.01 * linked[0]
+    for coef in unlinked[1:]:
+        np.testing.assert_allclose(coef, unlinked[0], atol=0.05 * np.abs(unlinked[0]).max())
+
+
+def test_bad_task_weights_and_graphs_are_named():
+    X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)
+    for weights, match in [([1, 2], "shape"), ([1, -1, 1], "task 1"), ("loud", "one of"),
+                           ([0, 0, 0], "all zero")]:
+        with pytest.raises(ValueError, match=match):
+            SharedLatentRegressor(task_weights=weights).fit(X, Y)
+    for graph, match in [(np.ones((2, 2)), "3 tasks"), (-np.ones((3, 3)), "non-negative"),
+                         (np.ones(3), "square")]:
+        with pytest.raises(ValueError, match=match):
+            SharedLatentRegressor(task_graph=graph, graph_penalty=1.0).fit(X, Y)
+
+
+# --------------------------------------------------------------------------- #
+# Training loop                                                               #
+# --------------------------------------------------------------------------- #
+def test_tol_none_runs_max_iter_epochs_and_convergence_warning():
+    X, Y = make_multitask_regression(50, 3, 5, shared_X=True, random_state=0)
+    est = SharedLatentRegressor(max_iter=7, tol=None, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est.fit(X, Y)
+    assert est.n_iter_ == 7 and len(est.loss_curve_) == 7
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        SharedLatentRegressor(max_iter=3, random_state=0).fit(X, Y)
+    converged = SharedLatentRegressor(max_iter=1000, random_state=0).fit(X, Y)
+    assert converged.n_iter_ < 1000
+
+
+def test_verbose_prints_each_epoch(capsys):
+    X, Y = make_multitask_regression(50, 3, 5, shared_X=True, random_state=0)
+    SharedLatentRegressor(max_iter=3, tol=None, verbose=1, random_state=0).fit(X, Y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and all("loss" in line and " s" in line for line in lines)
+
+
+def test_early_stopping_keeps_the_best_validation_epoch():
+    X, Y = make_multitask_regression(40, 20, 60, rank=2, noise=1.0, random_state=0)
+    est = SharedLatentRegressor(10, alpha=0.0, early_stopping=True, validation_fraction=0.3,
+                                n_iter_no_change=10, max_iter=500, random_state=0)
+    est.fit(X, Y)
+    assert len(est.validation_scores_) == est.n_iter_ < 500
+    assert est.best_validation_score_ == max(est.validation_scores_)
+
+
+def test_partial_fit_continues_and_checks_tasks():
+    X, Y = make_multitask_regression(200, 3, 6, rank=2, shared_X=True, random_state=0)
+    est = SharedLatentRegressor(random_state=0)
+    for _ in range(30):
+        for chunk in np.array_split(np.arange(200), 4):
+            est.partial_fit(X[chunk], Y[chunk])
+    assert est.n_iter_ == 120 and len(est.loss_curve_) == 120
+    assert est.score(X, Y) > 0.9
+    with pytest.raises(ValueError, match="3"):
+        est.partial_fit(X, Y[:, :2])
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :4], Y)
+
+    Xc, Yc = make_multitask_classification(100, 2, 4, shared_X=True, random_state=0)
+    clf = SharedLatentClassifier(random_state=0)
+    clf.partial_fit(Xc[:10], Yc[:10], classes=[[0, 1], [0, 1]])
+    clf.partial_fit(Xc[10:], Yc[10:])
+    assert [list(c) for c in clf._layout_.classes] == [[0, 1], [0, 1]]
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, Y = make_multitask_regression(100, 3, 6, shared_X=True, random_state=0)
+    cold = SharedLatentRegressor(max_iter=2, tol=None, random_state=0).fit(X, Y)
+    warm = SharedLatentRegressor(max_iter=2, tol=None, warm_start=True, random_state=0)
+    warm.fit(X, Y)
+    first = warm.coef_.copy()
+    warm.fit(X, Y)
+    assert warm.loss_curve_[0] < cold.loss_curve_[-1]
+    assert not np.array_equal(first, warm.coef_)
+
+
+def test_divergence_raises_an_error_naming_learning_rate():
+    X, Y = make_multitask_regression(64, 2, 4, shared_X=True, random_state=0)
+    X = X * 1e150
+    est = SharedLatentRegressor(learning_rate=1e3, random_state=0)
+    with pytest.raises(DivergenceError, match="learning_rate") as info:
+        est.fit(X, Y)
+    assert isinstance(info.value, FloatingPointError) and isinstance(info.value, ValueError)
+    assert not hasattr(est, "coef_")
+
+
+# --------------------------------------------------------------------------- #
+# Edge cases                                                                  #
+# --------------------------------------------------------------------------- #
+def test_missing_targets_count_for_nothing():
+    X, Y = make_multitask_regression(60, 3, 5, shared_X=True, random_state=0)
+    Y_missing = Y.copy()
+    Y_missing[::3, 1] = np.nan
+    a = SharedLatentRegressor(random_state=0, max_iter=5, tol=None).fit(X, Y_missing)
+    # Replacing the missing entries by anything gives the same fit as long as
+    # they are marked missing; filling them in changes it.
+    Y_other = Y_missing.copy()
+    a_again = SharedLatentRegressor(random_state=0, max_iter=5, tol=None).fit(X, Y_other)
+    np.testing.assert_array_equal(a.coef_, a_again.coef_)
+    full = SharedLatentRegressor(random_state=0, max_iter=5, tol=None).fit(X, Y)
+    assert not np.array_equal(a.coef_, full.coef_)
+    assert np.isfinite(a.score(X, Y_missing))
+
+
+def test_single_observation_task_and_constant_task():
+    X, Y = make_multitask_regression(50, 3, 4, shared_X=True, random_state=0)
+    Y[1:, 0] = np.nan  # task 0 observed once
+    Y[:, 2] = 7.0  # constant task
+    est = SharedLatentRegressor(random_state=0).fit(X, Y)
+    assert np.isfinite(est.coef_).all()
+    np.testing.assert_allclose(est.predict(X)[:, 2], 7.0, atol=0.05)
+    assert np.isfinite(est.score(X, Y))
+
+
+def test_task_without_observation_is_an_error():
+    X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)
+    Y[:, 1] = np.nan
+    with pytest.raises(ValueError, match="Task 1 has no observed target"):
+        SharedLatentRegressor().fit(X, Y)
+
+
+def test_unseen_class_at_score_counts_as_an_error():
+    X, Y = make_multitask_classification(60, 2, 4, shared_X=True, random_state=0)
+    clf = SharedLatentClassifier(random_state=0).fit(X, Y)
+    Y_new = Y.copy()
+    Y_new[:10, 0] = 5.0
+    accuracy = clf.score(X, Y)
+    assert clf.score(X, Y_new) <= accuracy - 10 / 60 / 2 + 1e-12
+
+
+def test_missing_label_marks_missing_targets():
+    X, Y = make_multitask_classification(60, 2, 4, shared_X=True, random_state=0)
+    Y_int = Y.astype(int)
+    Y_int[::4, 1] = -1
+    clf = SharedLatentClassifier(missing_label=-1, random_state=0).fit(X, Y_int)
+    assert list(clf.classes_) == [0, 1]
+    as_label = SharedLatentClassifier(random_state=0).fit(X, Y_int)
+    assert [list(c) for c in as_label.classes_] == [[0, 1], [-1, 0, 1]]
+
+
+def test_nan_in_X_and_bad_targets_are_clear_errors():
+    X, Y = make_multitask_regression(20, 2, 4, shared_X=True, random_state=0)
+    X_bad = X.copy()
+    X_bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SharedLatentRegressor().fit(X_bad, Y)
+    Y_bad = Y.copy()
+    Y_bad[2, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity at sample 2, task 1"):
+        SharedLatentRegressor().fit(X, Y_bad)
+    with pytest.raises(ValueError, match="inconsistent"):
+        SharedLatentRegressor().fit(X, Y[:5])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        SharedLatentClassifier().fit(X, Y)
+    with pytest.raises(NotFittedError):
+        SharedLatentRegressor().predict(X)
+
+
+def test_sample_weight_zero_removes_samples_and_all_zero_is_an_error():
+    X, Y = make_multitask_regression(40, 2, 4, shared_X=True, random_state=0)
+    sw = np.ones(40)
+    sw[::2] = 0.0
+    weighted = SharedLatentRegressor(random_state=0, max_iter=5, tol=None)
+    weighted.fit(X, Y, sample_weight=sw)
+    removed = SharedLatentRegressor(random_state=0, max_iter=5, tol=None)
+    removed.fit(X[1::2], Y[1::2])
+    np.testing.assert_allclose(weighted.coef_, removed.coef_, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="non-zero"):
+        SharedLatentRegressor().fit(X, Y, sample_weight=np.zeros(40))
+
+
+def test_inputs_are_not_modified():
+    X, Y = make_multitask_regression(40, 2, 4, shared_X=True, missing_rate=0.2,
+                                     random_state=0)
+    X0, Y0 = X.copy(), Y.copy()
+    SharedLatentRegressor(max_iter=3, tol=None).fit(X, Y).predict(X)
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(Y, Y0)
+
+
+def test_float32_fortran_and_strided_inputs():
+    X, Y = make_multitask_regression(80, 3, 6, shared_X=True, random_state=0)
+    ref = SharedLatentRegressor(max_iter=5, tol=None, random_state=0).fit(X, Y)
+    for Xv in (np.asfortranarray(X), np.repeat(X, 2, axis=1)[:, ::2]):
+        est = SharedLatentRegressor(max_iter=5, tol=None, random_state=0).fit(Xv, Y)
+        np.testing.assert_array_equal(est.coef_, ref.coef_)
+    est32 = SharedLatentRegressor(max_iter=5, tol=None, random_state=0)
+    est32.fit(X.astype(np.float32), Y)
+    np.testing.assert_allclose(est32.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
+
+
+def test_device_cuda_without_gpu_is_a_clear_error(monkeypatch):
+    from fastmtl import _backend
+
+    monkeypatch.setattr(_backend, "cuda_available", lambda: False)
+    X, Y = make_multitask_regression(20, 2, 4, shared_X=True, random_state=0)
+    with pytest.raises(RuntimeError, match="CUDA"):
+        SharedLatentRegressor(device="cuda").fit(X, Y)

@@ -1,0 +1,150 @@
+"""The SGD kernels against the documented objective: gradients, optimum, determinism."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+from fastmtl.datasets import make_multitask_classification, make_multitask_regression
+from fastmtl.linear_model._solver import FactorState
+
+from . import naive
+
+
+def _user_state(est, state):
+    """(U, V, b) of a solver state in the user's units."""
+    layout = est._layout_
+    return state.U, state.V * layout.scale[:, None], layout.mean + layout.scale * state.b
+
+
+def _finite_difference(f, params, eps=1e-6):
+    grads = []
+    for p in params:
+        g = np.empty_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            up = f()
+            p[idx] = old - eps
+            down = f()
+            p[idx] = old
+            g[idx] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def _check_gradient(est, X, Y, sample_weight, naive_kwargs):
+    rng = np.random.default_rng(0)
+    base = est._state
+    state = FactorState(U=base.U + 0.1 * rng.standard_normal(base.U.shape),
+                        V=base.V + 0.1 * rng.standard_normal(base.V.shape),
+                        b=base.b + 0.1 * rng.standard_normal(base.b.shape))
+    value, grads = est._objective_and_gradient(X, Y, sample_weight, state=state)
+
+    def objective():
+        U, V, b = _user_state(est, state)
+        return naive.multitask_objective(X, Y, U, V, b, sample_weight=sample_weight,
+                                         task_weights=est.task_weights_, **naive_kwargs)
+
+    assert value == pytest.approx(objective(), rel=1e-10)
+    expected = _finite_difference(objective, [state.U, state.V, state.b])
+    for got, want in zip(grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+def test_regression_gradient_matches_finite_differences():
+    X, Y = make_multitask_regression(25, 4, 6, rank=2, shared_X=True, missing_rate=0.3,
+                                     random_state=0)
+    Y = 5.0 * Y + 2.0  # non-trivial standardisation inside the solver
+    sample_weight = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
+    graph = np.array([[0, 1, 0, 0], [1, 0, 2, 0], [0, 2, 0, 0], [0, 0, 0, 0]], float)
+    est = SharedLatentRegressor(2, alpha=0.05, task_weights=[1.0, 2.0, 0.5, 1.0],
+                                task_graph=graph, graph_penalty=0.3, max_iter=3,
+                                tol=None, random_state=0)
+    est.fit(X, Y, sample_weight=sample_weight)
+    _check_gradient(est, X, Y, sample_weight,
+                    dict(alpha_u=0.05, alpha_v=0.05, graph=graph, graph_penalty=0.3))
+
+
+def test_classification_gradient_matches_finite_differences():
+    X, Y = make_multitask_classification(30, 3, 5, rank=2, shared_X=True, missing_rate=0.2,
+                                         random_state=0)
+    est = SharedLatentClassifier(2, alpha=0.02, max_iter=3, tol=None, random_state=0)
+    est.fit(X, Y)
+    _check_gradient(est, X, Y, None,
+                    dict(alpha_u=0.02, alpha_v=0.02, losses=["logistic"] * 3))
+
+
+def test_softmax_gradient_matches_finite_differences():
+    # One binary and one 3-class task: a softmax head next to a logistic one.
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 4))
+    Y = np.column_stack([X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5])]).astype(float)
+    est = SharedLatentClassifier(2, alpha=0.01, max_iter=2, tol=None, random_state=0)
+    est.fit(X, Y)
+    rng = np.random.default_rng(0)
+    state = FactorState(U=est._state.U + 0.1 * rng.standard_normal(est._state.U.shape),
+                        V=rng.standard_normal(est._state.V.shape),
+                        b=rng.standard_normal(est._state.b.shape))
+    value, grads = est._objective_and_gradient(X, Y, state=state)
+
+    def objective():
+        logits = X @ state.U.T @ state.V.T + state.b
+        binary = np.logaddexp(0, logits[:, 0]) - Y[:, 0] * logits[:, 0]
+        s = logits[:, 1:]
+        multi = np.log(np.exp(s).sum(axis=1)) - s[np.arange(len(s)), Y[:, 1].astype(int)]
+        return (binary.mean() + multi.mean()) / 2 + 0.005 * (
+            np.sum(state.U ** 2) + np.sum(state.V ** 2))
+
+    assert value == pytest.approx(objective(), rel=1e-10)
+    expected = _finite_difference(objective, [state.U, state.V, state.b])
+    for got, want in zip(grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("batch_size, epochs, rtol", [(1024, 2000, 1e-4), (16, 300, 1e-2)])
+def test_sgd_reaches_the_alternating_least_squares_optimum(batch_size, epochs, rtol):
+    X, Y = make_multitask_regression(40, 4, 8, rank=2, noise=0.3, shared_X=True,
+                                     missing_rate=0.2, random_state=1)
+    Y = 3.0 * Y + 1.0
+    alpha = 1e-2
+    U, V, b = naive.alternating_least_squares(X, Y, 2, alpha, n_iter=300)
+    optimum = naive.multitask_objective(X, Y, U, V, b, alpha_u=alpha, alpha_v=alpha)
+    est = SharedLatentRegressor(2, alpha=alpha, batch_size=batch_size, max_iter=epochs,
+                                tol=None, random_state=0).fit(X, Y)
+    reached = naive.multitask_objective(X, Y, est.components_, est.task_coef_,
+                                        est.intercept_, alpha_u=alpha, alpha_v=alpha)
+    assert est.objective(X, Y) == pytest.approx(reached, rel=1e-10)
+    assert optimum <= reached <= optimum * (1 + rtol)
+
+
+def test_same_seed_gives_bit_identical_coefficients_for_any_thread_count(tmp_path):
+    # A fresh process per thread count: numba's thread count is fixed per call
+    # site, and the check must not depend on what earlier tests compiled.
+    script = textwrap.dedent("""
+        import sys, numba, numpy as np
+        numba.set_num_threads(int(sys.argv[1]))
+        from fastmtl import SharedLatentRegressor
+        from fastmtl.datasets import make_multitask_regression
+        X, Y = make_multitask_regression(300, 6, 12, rank=2, shared_X=True,
+                                         missing_rate=0.3, random_state=0)
+        est = SharedLatentRegressor(3, batch_size=100, max_iter=5, tol=None,
+                                    random_state=7).fit(X, Y)
+        np.save(sys.argv[2], np.concatenate([est.coef_.ravel(), est.intercept_]))
+    """)
+    results = []
+    for threads in (1, 2):
+        out = tmp_path / f"coef{threads}.npy"
+        subprocess.run([sys.executable, "-c", script, str(threads), str(out)], check=True)
+        results.append(np.load(out))
+    assert np.array_equal(results[0], results[1])
+
+
+def test_same_seed_same_result_and_different_seed_different_result():
+    X, Y = make_multitask_regression(50, 3, 6, rank=2, shared_X=True, random_state=0)
+    fit = lambda seed: SharedLatentRegressor(batch_size=16, max_iter=5, tol=None,
+                                             random_state=seed).fit(X, Y).coef_
+    assert np.array_equal(fit(0), fit(0))
+    assert not np.array_equal(fit(0), fit(1))
