@@ -9,6 +9,18 @@ def test_demo_prints_the_divergence_table(capsys):
     assert main([]) == 0
     text = capsys.readouterr().out
     assert "1797 digit images, 10 classes" in text
+    rows = {}
+    for line in text.splitlines():
+        name = line[:42].strip()
+        if name.startswith(("SharedLatent", "LogisticRegression", "RidgeCV")):
+            rows[name] = [float(v) for v in line[42:].split()]
+    assert len(rows) == 4
+    digits = [v for k, v in rows.items() if "Classifier" in k or "Logistic" in k]
+    linnerud = [v for k, v in rows.items() if "Regressor" in k or "Ridge" in k]
+    for auc, accuracy, seconds in digits:
+        assert 0.8 < auc <= 1.0 and 0.1 < accuracy <= 1.0 and seconds > 0
+    for r2, seconds in linnerud:
+        assert r2 <= 1.0 and seconds > 0
     table = [line.split() for line in text.splitlines()
              if line.strip() and line.split()[0].isdigit() and len(line.split()) == 11]
     D = np.array([[float(v) for v in row[1:]] for row in table])
