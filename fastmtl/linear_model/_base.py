@@ -421,9 +421,8 @@ class MultiTaskClassifierMixin:
         return classification_layout(Y, observed, classes)
 
     def _observations(self, Y, sample_weight, layout):
-        observed = self._observed(Y)
-        codes = encode_labels(Y, observed, layout.classes)
-        return build_observations(observed, codes, sample_weight)
+        codes = encode_labels(Y, self._observed(Y), layout.classes)
+        return build_observations(codes, sample_weight)
 
     def _initial_intercept(self, obs, layout):
         """Log-odds (log class frequencies) of each task's observed labels."""

@@ -56,44 +56,39 @@ def _log1pexp(x):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _output_loss(kind, z, V, b, out0, nout, target, out_scale2, g):
-    """Loss of one observed target and its derivative per output (into ``g``).
+def _score(V, b, o, z):
+    s = b[o]
+    for c in range(z.shape[0]):
+        s += V[o, c] * z[c]
+    return s
 
-    The derivative is with respect to the internal score ``V'_o . z + b'_o``.
-    """
-    k = z.shape[0]
-    for q in range(nout):
-        o = out0 + q
-        s = b[o]
-        for c in range(k):
-            s += V[o, c] * z[c]
-        g[q] = s
+
+@njit(inline="always", **JIT_OPTIONS)
+def _single_output_loss(kind, s, target, scale2):
+    """(loss, derivative in the internal score) of a regression or binary target."""
     if kind == SQUARED:
-        r = g[0] - target
-        g[0] = out_scale2[out0] * r
-        return 0.5 * out_scale2[out0] * r * r
-    if kind == LOGISTIC:
-        s = g[0]
-        if target > 0.5:
-            loss = _log1pexp(-s)
-        else:
-            loss = _log1pexp(s)
-        if s >= 0.0:
-            p = 1.0 / (1.0 + np.exp(-s))
-        else:
-            e = np.exp(s)
-            p = e / (1.0 + e)
-        g[0] = p - target
-        return loss
-    # SOFTMAX: target is the class index.
-    top = g[0]
-    for q in range(1, nout):
+        r = s - target
+        return 0.5 * scale2 * r * r, scale2 * r
+    loss = _log1pexp(-s) if target > 0.5 else _log1pexp(s)
+    if s >= 0.0:
+        p = 1.0 / (1.0 + np.exp(-s))
+    else:
+        e = np.exp(s)
+        p = e / (1.0 + e)
+    return loss, p - target
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _softmax_loss(V, b, out0, nout, z, label, g):
+    """Cross-entropy of class ``label``; its derivative per output into ``g``."""
+    top = -np.inf
+    for q in range(nout):
+        g[q] = _score(V, b, out0 + q, z)
         top = max(top, g[q])
     total = 0.0
     for q in range(nout):
         g[q] = np.exp(g[q] - top)
         total += g[q]
-    label = int(target)
     loss = np.log(total) - np.log(g[label])
     for q in range(nout):
         g[q] /= total
@@ -145,11 +140,15 @@ def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_we
                 if kind == CONSTANT:
                     continue
                 out0 = task_out[t]
-                nout = task_nout[t]
-                loss = _output_loss(kind, z, V, b, out0, nout, obs_target[e],
-                                    out_scale2, g)
-                task_loss[t] += obs_weight[e] * loss
                 w = obs_weight[e] * task_factor[t]
+                if kind == SOFTMAX:
+                    nout = task_nout[t]
+                    loss = _softmax_loss(V, b, out0, nout, z, int(obs_target[e]), g)
+                else:
+                    nout = 1
+                    loss, g[0] = _single_output_loss(
+                        kind, _score(V, b, out0, z), obs_target[e], out_scale2[out0])
+                task_loss[t] += obs_weight[e] * loss
                 for q in range(nout):
                     o = out0 + q
                     go = w * g[q]
@@ -166,40 +165,42 @@ def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_we
     return n_blocks
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@njit(**JIT_OPTIONS)
 def reduce_blocks(n_blocks, gU_blocks, gV_blocks, gb_blocks, loss_blocks, scale,
                   gU, gV, gb, task_loss):
     """Sum the first ``n_blocks`` block buffers in block order, times ``scale``.
 
-    ``task_loss`` is accumulated (not scaled): it sums over an epoch.
+    ``task_loss`` is accumulated (not scaled): it sums over an epoch. Serial:
+    this is ``n_blocks`` passes over the parameters, small next to the
+    minibatch's ``batch_size`` passes.
     Returns the sum of the gradient entries (non-finite on overflow).
     """
     k, d = gU.shape
+    gU[:, :] = gU_blocks[0]
+    gV[:, :] = gV_blocks[0]
+    gb[:] = gb_blocks[0]
+    for blk in range(1, n_blocks):
+        for c in range(k):
+            for j in range(d):
+                gU[c, j] += gU_blocks[blk, c, j]
+        for o in range(gV.shape[0]):
+            gb[o] += gb_blocks[blk, o]
+            for c in range(k):
+                gV[o, c] += gV_blocks[blk, o, c]
     check = 0.0
-    for j in prange(d):
-        for c in range(k):
-            s = 0.0
-            for blk in range(n_blocks):
-                s += gU_blocks[blk, c, j]
-            gU[c, j] = scale * s
-    for o in range(gV.shape[0]):
-        s = 0.0
-        for blk in range(n_blocks):
-            s += gb_blocks[blk, o]
-        gb[o] = scale * s
-        check += gb[o]
-        for c in range(k):
-            s = 0.0
-            for blk in range(n_blocks):
-                s += gV_blocks[blk, o, c]
-            gV[o, c] = scale * s
-            check += gV[o, c]
-    for t in range(task_loss.shape[0]):
-        for blk in range(n_blocks):
-            task_loss[t] += loss_blocks[blk, t]
     for c in range(k):
         for j in range(d):
+            gU[c, j] *= scale
             check += gU[c, j]
+    for o in range(gV.shape[0]):
+        gb[o] *= scale
+        check += gb[o]
+        for c in range(k):
+            gV[o, c] *= scale
+            check += gV[o, c]
+    for blk in range(n_blocks):
+        for t in range(task_loss.shape[0]):
+            task_loss[t] += loss_blocks[blk, t]
     return check
 
 
@@ -269,7 +270,7 @@ def _adam(p, g, m, v, lr_t, beta1, beta2, eps):
     return p - step * m_new, m_new, v_new, step
 
 
-@njit(parallel=True, **JIT_OPTIONS)
+@njit(**JIT_OPTIONS)
 def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
                 learning_rate, out_scale, l1_v, fit_intercept):
     """Adam step on all parameters; proximal soft-threshold for the L1 on ``V``.
@@ -283,8 +284,8 @@ def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
     t = step_count[0]
     lr_t = learning_rate * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
     k, d = U.shape
-    for j in prange(d):
-        for c in range(k):
+    for c in range(k):
+        for j in range(d):
             U[c, j], mU[c, j], vU[c, j], _ = _adam(U[c, j], gU[c, j], mU[c, j],
                                                    vU[c, j], lr_t, beta1, beta2, eps)
     for o in range(V.shape[0]):

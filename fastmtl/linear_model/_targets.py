@@ -9,10 +9,12 @@ targets inside the solver.
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from sklearn.metrics import r2_score
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import type_of_target
 
+from .._config import JIT_OPTIONS
 from ._sgd_cpu import CONSTANT, LOGISTIC, SOFTMAX, SQUARED
 
 
@@ -106,8 +108,67 @@ def missing_mask(Y, missing_label):
     return mask
 
 
-def _task_weight_sums(observed, sample_weight):
-    sums = (observed * sample_weight[:, None]).sum(axis=0)
+@njit(**JIT_OPTIONS)
+def _task_moments(values, sample_weight):
+    """Per task: weight sum, weighted mean and variance of the non-NaN values."""
+    n, T = values.shape
+    total = np.zeros(T)
+    mean = np.zeros(T)
+    for i in range(n):
+        w = sample_weight[i]
+        if w > 0.0:
+            for t in range(T):
+                v = values[i, t]
+                if not np.isnan(v):
+                    total[t] += w
+                    mean[t] += w * v
+    for t in range(T):
+        if total[t] > 0.0:
+            mean[t] /= total[t]
+    var = np.zeros(T)
+    for i in range(n):
+        w = sample_weight[i]
+        if w > 0.0:
+            for t in range(T):
+                v = values[i, t]
+                if not np.isnan(v):
+                    var[t] += w * (v - mean[t]) ** 2
+    for t in range(T):
+        if total[t] > 0.0:
+            var[t] /= total[t]
+    return total, mean, var
+
+
+@njit(**JIT_OPTIONS)
+def _csr_observations(values, sample_weight, mean, scale, weight_sums):
+    """CSR arrays of the non-NaN entries with positive sample weight (one pass)."""
+    n, T = values.shape
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        count = 0
+        if sample_weight[i] > 0.0:
+            for t in range(T):
+                count += not np.isnan(values[i, t])
+        ptr[i + 1] = ptr[i] + count
+    nnz = ptr[n]
+    task = np.empty(nnz, dtype=np.int64)
+    target = np.empty(nnz)
+    weight = np.empty(nnz)
+    e = 0
+    for i in range(n):
+        w = sample_weight[i]
+        if w > 0.0:
+            for t in range(T):
+                v = values[i, t]
+                if not np.isnan(v):
+                    task[e] = t
+                    target[e] = (v - mean[t]) / scale[t]
+                    weight[e] = w / weight_sums[t]
+                    e += 1
+    return ptr, task, target, weight
+
+
+def _check_weight_sums(sums):
     empty = np.flatnonzero(sums <= 0)
     if empty.size:
         raise ValueError(
@@ -117,21 +178,19 @@ def _task_weight_sums(observed, sample_weight):
     return sums
 
 
-def build_observations(observed, internal_target, sample_weight, weight_sums=None):
-    """CSR of the observed entries with ``weight = sample_weight / W_t``."""
-    observed = observed & (sample_weight[:, None] > 0)
+def build_observations(values, sample_weight, mean=None, scale=None, weight_sums=None):
+    """CSR of the non-NaN entries of ``values`` (n_samples, n_tasks), with
+    ``target = (value - mean) / scale`` and ``weight = sample_weight / W_t``."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    n_tasks = values.shape[1]
+    mean = np.zeros(n_tasks) if mean is None else mean
+    scale = np.ones(n_tasks) if scale is None else scale
     if weight_sums is None:
-        weight_sums = _task_weight_sums(observed, sample_weight)
-    rows, tasks = np.nonzero(observed)
-    ptr = np.zeros(observed.shape[0] + 1, dtype=np.int64)
-    np.cumsum(observed.sum(axis=1), out=ptr[1:])
-    return Observations(
-        ptr=ptr,
-        task=tasks.astype(np.int64),
-        target=np.ascontiguousarray(internal_target[rows, tasks], dtype=np.float64),
-        weight=sample_weight[rows] / weight_sums[tasks],
-        task_weight_sum=weight_sums,
-    )
+        weight_sums = _check_weight_sums(_task_moments(values, sample_weight)[0])
+    ptr, task, target, weight = _csr_observations(values, sample_weight, mean, scale,
+                                                  weight_sums)
+    return Observations(ptr=ptr, task=task, target=target, weight=weight,
+                        task_weight_sum=weight_sums)
 
 
 # --------------------------------------------------------------------------- #
@@ -139,12 +198,12 @@ def build_observations(observed, internal_target, sample_weight, weight_sums=Non
 # --------------------------------------------------------------------------- #
 def regression_layout(Y, sample_weight, fit_intercept):
     """Layout of regression tasks; each task standardised by its weighted mean/std."""
-    observed = ~np.isnan(Y) & (sample_weight[:, None] > 0)
-    sums = _task_weight_sums(observed, sample_weight)
-    W = observed * sample_weight[:, None]
-    Y0 = np.where(observed, Y, 0.0)
-    mean = (W * Y0).sum(axis=0) / sums if fit_intercept else np.zeros(Y.shape[1])
-    var = (W * np.where(observed, Y0 - mean, 0.0) ** 2).sum(axis=0) / sums
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    total, mean, var = _task_moments(Y, sample_weight)
+    _check_weight_sums(total)
+    if not fit_intercept:
+        var = var + mean ** 2  # second moment about zero
+        mean = np.zeros_like(mean)
     scale = np.sqrt(var)
     # A constant task keeps unit scale: nothing to standardise.
     scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
@@ -157,10 +216,8 @@ def regression_layout(Y, sample_weight, fit_intercept):
     )
 
 
-def regression_observations(Y, sample_weight, layout, weight_sums=None):
-    observed = ~np.isnan(Y)
-    internal = (np.where(observed, Y, 0.0) - layout.mean) / layout.scale
-    return build_observations(observed, internal, sample_weight, weight_sums)
+def regression_observations(Y, sample_weight, layout):
+    return build_observations(Y, sample_weight, layout.mean, layout.scale)
 
 
 def regression_scores(Y, prediction, sample_weight=None):
@@ -212,8 +269,8 @@ def classification_layout(Y, observed, classes=None):
 
 
 def encode_labels(Y, observed, classes):
-    """Class index of each observed label (0 elsewhere); error on unknown labels."""
-    codes = np.zeros(Y.shape, dtype=np.float64)
+    """Class index of each observed label (NaN elsewhere); error on unknown labels."""
+    codes = np.full(Y.shape, np.nan)
     for t, c in enumerate(classes):
         labels = Y[observed[:, t], t]
         idx = np.searchsorted(c, labels)
