@@ -1,6 +1,7 @@
-"""Print every information benchmark's side-by-side ratio (medians), one process.
+"""Print every benchmark's side-by-side ratio (medians), one process.
 
-    python asv_benchmarks/ratios.py
+    python asv_benchmarks/ratios.py                 # information kernels
+    python asv_benchmarks/ratios.py linear_model    # estimator fits
 
 The same numbers as asv's ``track_*`` benchmarks, without asv's environment
 set-up; used for docs/performance.md.
@@ -12,14 +13,43 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from benchmarks import information as bench  # noqa: E402
+from benchmarks import linear_model  # noqa: E402
 from benchmarks.common import median_time  # noqa: E402
 
 
-def main():
+def _header():
     import numba
 
     print(f"# {platform.processor() or platform.machine()}, numba {numba.__version__}, "
           f"{numba.config.NUMBA_NUM_THREADS} threads")
+
+
+def linear_model_report():
+    """Shared-latent fit (200000 x 100 x 20 tasks, 10 epochs) vs PyTorch and
+    MultiTaskElasticNet."""
+    _header()
+    case = linear_model.SharedLatentFit()
+    case.setup()
+    ours = median_time(case.time_fastmtl, repeat=3)
+    torch = median_time(case.time_torch, repeat=3)
+    print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
+    print("|---|---|---|---|---|")
+    print(f"| SharedLatentRegressor fit, 10 epochs | {ours:.3f} | PyTorch CPU, same model | "
+          f"{torch:.3f} | {case.track_ratio_to_torch():.3f} |")
+    print(f"\ntest R²: fastmtl {case.track_test_r2_fastmtl():.4f}, "
+          f"PyTorch {case.track_test_r2_torch():.4f}")
+    print(f"peak traced memory of fit / X.nbytes: {case.track_peak_memory_over_X():.2f}")
+    enet = linear_model.MultiTaskElasticNetRecord()
+    enet.setup()
+    seconds = median_time(enet.time_fit, repeat=1)
+    print(f"MultiTaskElasticNet(alpha=1e-3): fit {seconds:.2f} s, "
+          f"test R² {enet.track_test_r2():.4f}")
+
+
+def main():
+    if sys.argv[1:] == ["linear_model"]:
+        return linear_model_report()
+    _header()
     print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
     print("|---|---|---|---|---|")
     for function in bench.Rowwise.params[0]:

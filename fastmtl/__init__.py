@@ -14,11 +14,18 @@ from .information import (
     pairwise_divergence,
 )
 
-from .linear_model import SharedLatentClassifier, SharedLatentRegressor
+from .linear_model import (
+    SharedCodebookClassifier,
+    SharedCodebookRegressor,
+    SharedLatentClassifier,
+    SharedLatentRegressor,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SharedCodebookClassifier",
+    "SharedCodebookRegressor",
     "SharedLatentClassifier",
     "SharedLatentRegressor",
     "conditional_entropy",

@@ -42,6 +42,11 @@ LOGISTIC = 1
 SOFTMAX = 2
 CONSTANT = 3  # a classification task with a single class: no output to learn
 
+# Adam's constants (Kingma & Ba, 2015).
+ADAM_BETA1 = 0.9
+ADAM_BETA2 = 0.999
+ADAM_EPS = 1e-8
+
 # Kernel status codes.
 OK = 0
 DIVERGED = 1
@@ -276,13 +281,16 @@ def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
     """Adam step on all parameters; proximal soft-threshold for the L1 on ``V``.
 
     With an L1 penalty the head update is the exact proximal step of
-    ``l1_v |V_o|_1`` in Adam's diagonal metric: soft-thresholding at
-    ``step * l1_v * sigma_o`` per coordinate.
+    ``l1_v |V_o|_1`` in Adam's diagonal metric ``eta_j = lr / sqrt(v_hat_j)``:
+    soft-thresholding at ``eta_j * l1_v * sigma_o`` per coordinate.
     """
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    beta1, beta2, eps = ADAM_BETA1, ADAM_BETA2, ADAM_EPS
     step_count[0] += 1
     t = step_count[0]
-    lr_t = learning_rate * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+    bias1 = 1.0 - beta1 ** t
+    # lr_t / (sqrt(v) + eps) applied to the raw moment m is Adam's bias-corrected
+    # step; the metric of the prox lacks the 1 / bias1 of the first moment.
+    lr_t = learning_rate * np.sqrt(1.0 - beta2 ** t) / bias1
     k, d = U.shape
     for c in range(k):
         for j in range(d):
@@ -293,7 +301,7 @@ def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
             p, mV[o, c], vV[o, c], step = _adam(V[o, c], gV[o, c], mV[o, c], vV[o, c],
                                                 lr_t, beta1, beta2, eps)
             if l1_v != 0.0:
-                cut = step * l1_v * out_scale[o]
+                cut = step * bias1 * l1_v * out_scale[o]
                 if p > cut:
                     p -= cut
                 elif p < -cut:
