@@ -39,6 +39,11 @@ def linear_model_report():
     print(f"\ntest R²: fastmtl {case.track_test_r2_fastmtl():.4f}, "
           f"PyTorch {case.track_test_r2_torch():.4f}")
     print(f"peak traced memory of fit / X.nbytes: {case.track_peak_memory_over_X():.2f}")
+    codebook = linear_model.SharedCodebookFit()
+    codebook.setup()
+    print(f"SharedCodebookRegressor fit: {median_time(codebook.time_fastmtl, repeat=3):.3f} s, "
+          f"ratio to SharedLatentRegressor {codebook.track_ratio_to_shared_latent():.3f}, "
+          f"test R² {codebook.track_test_r2():.4f}")
     enet = linear_model.MultiTaskElasticNetRecord()
     enet.setup()
     seconds = median_time(enet.time_fit, repeat=1)

@@ -137,3 +137,35 @@ def fit_seconds(fit):
     start = time.perf_counter()
     fit()
     return time.perf_counter() - start
+
+
+def codebook_model():
+    from fastmtl import SharedCodebookRegressor
+
+    return SharedCodebookRegressor(N_COMPONENTS, alpha=ALPHA, sparsity=1e-3,
+                                   learning_rate=LEARNING_RATE, batch_size=BATCH,
+                                   max_iter=EPOCHS, tol=None, random_state=0)
+
+
+class SharedCodebookFit:
+    """SharedCodebookRegressor on the same data: epoch time against the
+    shared-latent model with as many components (target: within 1.5x)."""
+
+    timeout = 1200
+    number = 1
+    repeat = 3
+
+    def setup(self):
+        self.X, self.Y, self.X_test, self.Y_test = multitask_data()
+        codebook_model().set_params(max_iter=1).fit(self.X[:1000], self.Y[:1000])
+        fastmtl_model().set_params(max_iter=1).fit(self.X[:1000], self.Y[:1000])
+
+    def time_fastmtl(self):
+        codebook_model().fit(self.X, self.Y)
+
+    def track_test_r2(self):
+        return codebook_model().fit(self.X, self.Y).score(self.X_test, self.Y_test)
+
+    def track_ratio_to_shared_latent(self):
+        return median_ratio(lambda: codebook_model().fit(self.X, self.Y),
+                            lambda: fastmtl_model().fit(self.X, self.Y), repeat=3)
