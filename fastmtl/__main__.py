@@ -94,7 +94,6 @@ def _digits_tasks(images, labels, labels_per_task, seed):
 def _digits_report(images, labels, args, out):
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     from .datasets import unstack_tasks

@@ -7,7 +7,6 @@ dtype written in PyTorch on the CPU, and scikit-learn's
 ``MultiTaskElasticNet`` (a different, convex model) for the record.
 """
 import functools
-import time
 import tracemalloc
 
 import numpy as np
@@ -131,12 +130,6 @@ class MultiTaskElasticNetRecord:
     def track_test_r2(self):
         return MultiTaskElasticNet(alpha=1e-3).fit(self.X, self.Y).score(
             self.X_test, self.Y_test)
-
-
-def fit_seconds(fit):
-    start = time.perf_counter()
-    fit()
-    return time.perf_counter() - start
 
 
 def codebook_model():

@@ -24,7 +24,6 @@ from ._targets import (
     LOGISTIC,
     SOFTMAX,
     build_observations,
-    check_classification_task,
     check_targets,
     classification_layout,
     classification_scores,
@@ -562,5 +561,4 @@ class MultiTaskClassifierMixin:
         return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
 
 
-__all__ = ["MultiTaskEstimator", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin",
-           "check_classification_task"]
+__all__ = ["MultiTaskEstimator", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin"]

@@ -1,6 +1,9 @@
 """Shared-codebook (GO-MTL) multi-task models: task weights are sparse
 combinations of a shared dictionary of atoms."""
+import numbers
+
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils import check_scalar
 
 from ._base import MultiTaskClassifierMixin, MultiTaskEstimator, MultiTaskRegressorMixin
 from ._shared_latent import (
@@ -73,9 +76,6 @@ class _SharedCodebook(MultiTaskEstimator):
 
     def _check_params(self):
         super()._check_params()
-        from sklearn.utils import check_scalar
-        import numbers
-
         check_scalar(self.sparsity, "sparsity", numbers.Real, min_val=0.0)
 
     def _penalty_weights(self):

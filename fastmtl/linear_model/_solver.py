@@ -98,11 +98,6 @@ class Workspace:
         self.loss = np.empty((n_blocks, n_tasks))
 
 
-def _task_out(layout):
-    # The graph penalty needs each task's (single) output index.
-    return layout.out_start
-
-
 def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
     """One epoch of minibatch Adam; returns each task's mean loss over it."""
     layout, pen, obs = problem.layout, problem.penalties, problem.obs
@@ -124,7 +119,7 @@ def penalty_value(problem, state):
     """Value of the penalties at ``state`` (the smooth ones and the L1)."""
     layout, pen = problem.layout, problem.penalties
     value = _sgd_cpu.add_penalty_gradients(
-        state.U, state.V, layout.scale, problem.out_scale2, _task_out(layout), pen.graph,
+        state.U, state.V, layout.scale, problem.out_scale2, layout.out_start, pen.graph,
         pen.graph_penalty, pen.alpha_u, pen.alpha_v,
         np.zeros_like(state.U), np.zeros_like(state.V),
     )
@@ -154,7 +149,7 @@ def objective_and_gradient(problem, state, task_weights, rows=None):
     _sgd_cpu.reduce_blocks(n_blocks, work.gU, work.gV, work.gb, work.loss, 1.0,
                            gU, gV, gb, task_loss)
     smooth = _sgd_cpu.add_penalty_gradients(
-        state.U, state.V, layout.scale, problem.out_scale2, _task_out(layout), pen.graph,
+        state.U, state.V, layout.scale, problem.out_scale2, layout.out_start, pen.graph,
         pen.graph_penalty, pen.alpha_u, pen.alpha_v, gU, gV,
     )
     value = float(task_factor @ task_loss) + smooth
