@@ -14,10 +14,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from fastmtl import SharedCodebookClassifier, SharedCodebookRegressor, SharedLatentRegressor
 from fastmtl.datasets import make_multitask_regression, unstack_tasks
 from fastmtl.linear_model import _sgd_cpu
-from fastmtl.linear_model._solver import FactorState
 
 from . import naive
-from .test_sgd_solver import _finite_difference, _user_state
+from .test_sgd_solver import _finite_difference, _perturbed_state, _user_state
 
 
 def _expected_failures(estimator):
@@ -56,10 +55,7 @@ def test_smooth_gradient_matches_finite_differences():
     est = SharedCodebookRegressor(3, alpha=0.05, sparsity=0.02, task_graph=graph,
                                   graph_penalty=0.1, max_iter=3, tol=None, random_state=0)
     est.fit(X, Y)
-    rng = np.random.default_rng(0)
-    state = FactorState(U=est._state.U + 0.1 * rng.standard_normal(est._state.U.shape),
-                        V=rng.standard_normal(est._state.V.shape),
-                        b=rng.standard_normal(est._state.b.shape))
+    state = _perturbed_state(est)
     value, grads = est._objective_and_gradient(X, Y, state=state)
 
     def objective(l1_v=0.0):

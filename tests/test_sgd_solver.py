@@ -19,6 +19,14 @@ def _user_state(est, state):
     return state.U, state.V * layout.scale[:, None], layout.mean + layout.scale * state.b
 
 
+def _perturbed_state(est, seed=0):
+    """A state near the fitted one, heads and intercepts drawn afresh."""
+    rng = np.random.default_rng(seed)
+    return FactorState(U=est._state.U + 0.1 * rng.standard_normal(est._state.U.shape),
+                       V=rng.standard_normal(est._state.V.shape),
+                       b=rng.standard_normal(est._state.b.shape))
+
+
 def _finite_difference(f, params, eps=1e-6):
     grads = []
     for p in params:
@@ -84,10 +92,7 @@ def test_softmax_gradient_matches_finite_differences():
     Y = np.column_stack([X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5])]).astype(float)
     est = SharedLatentClassifier(2, alpha=0.01, max_iter=2, tol=None, random_state=0)
     est.fit(X, Y)
-    rng = np.random.default_rng(0)
-    state = FactorState(U=est._state.U + 0.1 * rng.standard_normal(est._state.U.shape),
-                        V=rng.standard_normal(est._state.V.shape),
-                        b=rng.standard_normal(est._state.b.shape))
+    state = _perturbed_state(est)
     value, grads = est._objective_and_gradient(X, Y, state=state)
 
     def objective():

@@ -256,6 +256,15 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ #
     # Using a fitted model                                               #
     # ------------------------------------------------------------------ #
+    def _mean_score(self, X, y, sample_weight):
+        """Mean over tasks of ``_task_scores`` on the observed targets of ``y``."""
+        decision = self._decision(X)
+        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
+                             numeric=self._numeric_targets)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, decision)
+        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+
     def _decision(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -391,12 +400,7 @@ class MultiTaskRegressorMixin:
         -------
         score : float
         """
-        decision = self._decision(X)
-        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
-                             numeric=True)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, decision)
-        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+        return self._mean_score(X, y, sample_weight)
 
 
 class MultiTaskClassifierMixin:
@@ -553,12 +557,7 @@ class MultiTaskClassifierMixin:
         An observed label outside a task's fitted classes counts as an error.
         Tasks with no observed label are left out of the mean.
         """
-        decision = self._decision(X)
-        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
-                             numeric=False)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, decision)
-        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+        return self._mean_score(X, y, sample_weight)
 
 
 __all__ = ["MultiTaskEstimator", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin"]
