@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .linear_model._targets import missing_mask
+from ._validation import missing_mask
 
 __all__ = ["make_multitask_classification", "make_multitask_regression",
            "stack_tasks", "unstack_tasks"]

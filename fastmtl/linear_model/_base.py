@@ -16,19 +16,17 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._backend import DEVICES, select_device
-from .._validation import check_option
+from .._validation import check_option, check_targets, missing_mask
 from . import _solver
-from ._graph import ESTIMATED_GRAPHS, check_task_graph
+from ._graph import ESTIMATED_GRAPHS, check_task_graph, estimate_task_graph
 from ._solver import FactorState, Penalties, Problem
 from ._targets import (
     LOGISTIC,
     SOFTMAX,
     build_observations,
-    check_targets,
     classification_layout,
     classification_scores,
     encode_labels,
-    missing_mask,
     regression_layout,
     regression_observations,
     regression_scores,
@@ -101,18 +99,21 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
                                              ensure_non_negative=True)
         return X, Y, one_d, sample_weight
 
-    def _penalties(self, layout):
+    def _task_graph(self, Y, sample_weight, layout):
+        """The task graph to fit with: given, estimated from ``Y``, or none."""
+        if self.task_graph is None:
+            return np.zeros((layout.n_tasks, layout.n_tasks))
+        if isinstance(self.task_graph, str):
+            check_option(self.task_graph, "task_graph", ESTIMATED_GRAPHS)
+            graph = estimate_task_graph(self.task_graph, *self._graph_targets(Y, layout),
+                                        sample_weight)
+        else:
+            graph = self.task_graph
+        n_out = layout.n_out if self.graph_penalty > 0 else None
+        return check_task_graph(graph, layout.n_tasks, n_out)
+
+    def _penalties(self, layout, graph):
         alpha_u, alpha_v, l1_v = self._penalty_weights()
-        graph = np.zeros((layout.n_tasks, layout.n_tasks))
-        if self.task_graph is not None:
-            if isinstance(self.task_graph, str):
-                check_option(self.task_graph, "task_graph", ESTIMATED_GRAPHS)
-                raise NotImplementedError(
-                    "Estimating task_graph from the targets is not available yet; "
-                    "pass a (n_tasks, n_tasks) matrix."
-                )
-            n_out = layout.n_out if self.graph_penalty > 0 else None
-            graph = check_task_graph(self.task_graph, layout.n_tasks, n_out)
         return Penalties(alpha_u=alpha_u, alpha_v=alpha_v, l1_v=l1_v, graph=graph,
                          graph_penalty=float(self.graph_penalty))
 
@@ -163,7 +164,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         else:
             state = self._initial_state(X, layout, obs, rng)
         weighting = initial_task_weights(self.task_weights, layout.n_tasks)
-        problem = Problem(X, obs, layout, self._penalties(layout), self.fit_intercept)
+        graph = self._task_graph(Y, train_weight, layout)
+        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept)
         state, weights, log = _solver.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=self.max_iter, batch_size=self.batch_size,
@@ -172,6 +174,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             verbose=self.verbose, estimator_name=type(self).__name__,
         )
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self.task_graph_ = graph
         self.n_iter_ = log.n_epochs
         if validation is not None:
             self.validation_scores_ = np.array(log.validation_scores)
@@ -190,6 +193,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             obs = self._observations(Y, sample_weight, layout)
             state = self._initial_state(X, layout, obs, rng)
             weighting = initial_task_weights(self.task_weights, layout.n_tasks)
+            graph = self._task_graph(Y, sample_weight, layout)
             self.n_iter_ = 0
         else:
             if Y.shape[1] != self.n_tasks_:
@@ -199,8 +203,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
                 )
             rng, layout, state = self._rng, self._layout_, self._state
             obs = self._observations(Y, sample_weight, layout)
-            weighting = self._weighting
-        problem = Problem(X, obs, layout, self._penalties(layout), self.fit_intercept)
+            weighting, graph = self._weighting, self.task_graph_
+        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept)
         state, weights, log = _solver.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=1, batch_size=self.batch_size, learning_rate=self.learning_rate,
@@ -209,6 +213,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         previous = getattr(self, "loss_curve_", []) if not first else []
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
         self.loss_curve_ = list(previous) + self.loss_curve_
+        self.task_graph_ = graph
         self.n_iter_ += 1
         return self
 
@@ -294,7 +299,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         value, _ = self._objective_and_gradient(X, y, sample_weight)
         return value
 
-    def _objective_and_gradient(self, X, Y, sample_weight=None, state=None):
+    def _fitted_problem(self, X, Y, sample_weight):
+        """The training problem on new data, with the fitted layout and graph."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
         Y, _ = check_targets(Y, X.shape[0], estimator_name=type(self).__name__,
@@ -302,11 +308,32 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         layout = self._layout_
-        problem = Problem(X, self._observations(Y, sample_weight, layout), layout,
-                          self._penalties(layout), self.fit_intercept)
+        penalties = self._penalties(layout, graph=self.task_graph_)
+        return Problem(X, self._observations(Y, sample_weight, layout), layout,
+                       penalties, self.fit_intercept)
+
+    def _objective_and_gradient(self, X, Y, sample_weight=None, state=None):
+        problem = self._fitted_problem(X, Y, sample_weight)
         value, grads, _ = _solver.objective_and_gradient(
             problem, self._state if state is None else state, self.task_weights_)
         return value, grads
+
+    def _relatedness_targets(self, Y):
+        """``Y`` as numbers (NaN = missing; labels as class indices) and its
+        target type, for the relatedness measures."""
+        check_is_fitted(self)
+        Y, _ = check_targets(Y, np.shape(Y)[0], estimator_name=type(self).__name__,
+                             numeric=self._numeric_targets)
+        if Y.shape[1] != self.n_tasks_:
+            raise ValueError(f"Y has {Y.shape[1]} tasks but {type(self).__name__} was "
+                             f"fitted on {self.n_tasks_}.")
+        return self._graph_targets(Y, self._layout_)
+
+    def _task_gradients(self, X, Y, sample_weight=None, state=None):
+        """Per-task gradients of the mean data loss w.r.t. the shared factor,
+        (n_tasks, n_factors, n_features), at the fitted solution."""
+        problem = self._fitted_problem(X, Y, sample_weight)
+        return _solver.task_gradients(problem, self._state if state is None else state)
 
 
 def _shared_classes(classes, one_d):
@@ -348,6 +375,9 @@ class MultiTaskRegressorMixin:
 
     def _initial_intercept(self, obs, layout):
         return None
+
+    def _graph_targets(self, Y, layout):
+        return Y.astype(np.float64, copy=False), "continuous"
 
     def _task_scores(self, Y, decision, layout, sample_weight=None):
         return regression_scores(Y.astype(np.float64, copy=False), decision, sample_weight)
@@ -426,6 +456,9 @@ class MultiTaskClassifierMixin:
     def _observations(self, Y, sample_weight, layout):
         codes = encode_labels(Y, self._observed(Y), layout.classes)
         return build_observations(codes, sample_weight)
+
+    def _graph_targets(self, Y, layout):
+        return encode_labels(Y, self._observed(Y), layout.classes), "categorical"
 
     def _initial_intercept(self, obs, layout):
         """Log-odds (log class frequencies) of each task's observed labels."""

@@ -1,8 +1,36 @@
 """The task graph of knowledge propagation: ``graph_penalty sum_st A_st ||w_s - w_t||^2``."""
 import numpy as np
 
+from ..relatedness import correlation_graph, relatedness_to_graph, task_divergence
+
 # Names of graphs estimated from the training targets (``fastmtl.relatedness``).
 ESTIMATED_GRAPHS = ("correlation", "kl", "js")
+# Pseudo-count per bin for task_graph="kl": KL is infinite across empty bins.
+KL_SMOOTHING = 0.5
+
+
+def estimate_task_graph(name, Y, target_type, sample_weight):
+    """The task graph ``name`` estimated from training targets ``Y`` (NaN = missing).
+
+    "correlation": :func:`correlation_graph` (significant positive correlations); "kl" and
+    "js": ``exp(-D / median D)`` of :func:`task_divergence` between the tasks'
+    target distributions. Samples of zero weight are left out, and a task with
+    no observed target is linked to none.
+    """
+    Y = np.where(sample_weight[:, None] > 0, Y, np.nan)
+    seen = np.flatnonzero((~np.isnan(Y)).any(axis=0))
+    graph = np.zeros((Y.shape[1], Y.shape[1]))
+    if seen.size < 2:
+        return graph
+    Y = Y[:, seen]
+    if name == "correlation":
+        part = correlation_graph(Y)
+    else:
+        D = task_divergence(Y, metric=name, target_type=target_type,
+                            smoothing=KL_SMOOTHING if name == "kl" else 0.0)
+        part = relatedness_to_graph(D, "divergence")
+    graph[np.ix_(seen, seen)] = part
+    return graph
 
 
 def check_task_graph(graph, n_tasks, n_out=None):

@@ -101,6 +101,58 @@ def _softmax_loss(V, b, out0, nout, z, label, g):
     return loss
 
 
+@njit(inline="always", **JIT_OPTIONS)
+def _observation_loss(kind, V, b, out0, nout, z, target, scale2, g):
+    """(loss, number of outputs) of one observed target, whose loss derivative
+    in each of its outputs' internal scores goes into ``g``."""
+    if kind == SOFTMAX:
+        return _softmax_loss(V, b, out0, nout, z, int(target), g), nout
+    loss, g[0] = _single_output_loss(kind, _score(V, b, out0, z), target, scale2)
+    return loss, 1
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _project(U, x, z):
+    """``z = U x``: the sample's latent features."""
+    k, d = U.shape
+    for c in range(k):
+        s = 0.0
+        Uc = U[c]
+        for j in range(d):
+            s += Uc[j] * x[j]
+        z[c] = s
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def score_derivatives(X, obs_ptr, obs_task, obs_target, obs_weight, task_kind,
+                      task_out, task_nout, out_scale2, U, V, b, D):
+    """``D[i, o]``: derivative of output ``o``'s task loss in its score on sample ``i``.
+
+    Weighted by ``obs_weight`` (so task ``t``'s mean loss has gradient
+    ``sum_i D[i, o] * d score_io``); zero where the target is missing. With it,
+    the per-task gradient with respect to ``U`` is ``V_o^T (D[:, o]^T X)``
+    summed over the task's outputs: one GEMM for all tasks.
+    """
+    n = X.shape[0]
+    k = U.shape[0]
+    max_out = max(1, V.shape[0])
+    for i in prange(n):
+        D[i, :] = 0.0
+        z = np.empty(k)
+        g = np.empty(max_out)
+        _project(U, X[i], z)
+        for e in range(obs_ptr[i], obs_ptr[i + 1]):
+            t = obs_task[e]
+            kind = task_kind[t]
+            if kind == CONSTANT:
+                continue
+            out0 = task_out[t]
+            _, nout = _observation_loss(kind, V, b, out0, task_nout[t], z,
+                                        obs_target[e], out_scale2[out0], g)
+            for q in range(nout):
+                D[i, out0 + q] = obs_weight[e] * g[q]
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_weight,
                       task_kind, task_out, task_nout, out_scale2, task_factor,
@@ -132,13 +184,8 @@ def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_we
         for r in range(blk * block_rows, min(n, (blk + 1) * block_rows)):
             i = rows[r]
             x = X[i]
-            for c in range(k):
-                s = 0.0
-                Uc = U[c]
-                for j in range(d):
-                    s += Uc[j] * x[j]
-                z[c] = s
-                gz[c] = 0.0
+            _project(U, x, z)
+            gz[:] = 0.0
             for e in range(obs_ptr[i], obs_ptr[i + 1]):
                 t = obs_task[e]
                 kind = task_kind[t]
@@ -146,13 +193,8 @@ def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_we
                     continue
                 out0 = task_out[t]
                 w = obs_weight[e] * task_factor[t]
-                if kind == SOFTMAX:
-                    nout = task_nout[t]
-                    loss = _softmax_loss(V, b, out0, nout, z, int(obs_target[e]), g)
-                else:
-                    nout = 1
-                    loss, g[0] = _single_output_loss(
-                        kind, _score(V, b, out0, z), obs_target[e], out_scale2[out0])
+                loss, nout = _observation_loss(kind, V, b, out0, task_nout[t], z,
+                                               obs_target[e], out_scale2[out0], g)
                 task_loss[t] += obs_weight[e] * loss
                 for q in range(nout):
                     o = out0 + q

@@ -37,11 +37,18 @@ default="uniform"
         "dynamic" raises the weight of tasks whose loss stays high; "uncertainty"
         learns homoscedastic-uncertainty weights (Kendall et al., 2018), which
         estimate each task's inverse noise variance.
-    task_graph : array of shape (n_tasks, n_tasks), default=None
+    task_graph : array of shape (n_tasks, n_tasks), {"correlation", "kl", "js"} \
+            or None, default=None
         Non-negative relatedness between tasks; with ``graph_penalty > 0`` the
         weight vectors of linked tasks are pulled together (knowledge
         propagation). Only tasks with one output (regression, binary) may be
-        linked.
+        linked. A string estimates the graph from the training targets (see
+        :mod:`fastmtl.relatedness`): "correlation" links tasks whose targets
+        are significantly positively correlated on shared samples
+        (:func:`~fastmtl.relatedness.correlation_graph`); "kl" and "js" link
+        tasks with alike target distributions, ``exp(-D / median D)``, a
+        weaker sign of relatedness that suits a small ``graph_penalty``. The
+        graph used is in ``task_graph_``.
     graph_penalty : float, default=0.0
         Strength of the task-graph penalty.
     learning_rate : float, default=0.01
@@ -85,6 +92,8 @@ default="uniform"
         Head ``v_t`` of each {output} in the latent space.
     task_weights_ : ndarray of shape (n_tasks,)
         Task weights used in the last epoch.
+    task_graph_ : ndarray of shape (n_tasks, n_tasks)
+        The task graph fitted with (zeros without ``task_graph``).
     loss_curve_ : list of float
         Objective after each epoch (the minibatch losses of the epoch plus the penalties).
     best_loss_ : float

@@ -160,6 +160,27 @@ def objective_and_gradient(problem, state, task_weights, rows=None):
     return value, (gU, gV, gb), task_loss
 
 
+def task_gradients(problem, state):
+    """Gradient of each task's mean data loss with respect to ``U``.
+
+    Exact, at ``state``, in the user's units: shape ``(n_tasks, k, n_features)``.
+    A Numba pass gives each output's loss derivatives per sample; one GEMM
+    turns them into gradients for all tasks at once.
+    """
+    layout, obs, X = problem.layout, problem.obs, problem.X
+    D = np.empty((X.shape[0], layout.n_outputs))
+    _sgd_cpu.score_derivatives(
+        X, obs.ptr, obs.task, obs.target, obs.weight, layout.kind, layout.out_start,
+        layout.n_out, problem.out_scale2, state.U, state.V, state.b, D,
+    )
+    per_output = D.T @ X  # (n_outputs, n_features)
+    grads = np.zeros((layout.n_tasks,) + state.U.shape)
+    for t in range(layout.n_tasks):
+        start, stop = layout.out_start[t], layout.out_start[t] + layout.n_out[t]
+        grads[t] = state.V[start:stop].T @ per_output[start:stop]
+    return grads
+
+
 @dataclass
 class StoppingRule:
     """scikit-learn's SGD stopping test: ``n_iter_no_change`` epochs without an

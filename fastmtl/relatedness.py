@@ -1,0 +1,547 @@
+"""How related are the tasks? Measures, a graph built from them, and a heatmap.
+
+Three views of relatedness, each a ``(n_tasks, n_tasks)`` matrix:
+
+- :func:`task_correlation`: Pearson correlation of the targets, on the samples
+  where both tasks are observed;
+- :func:`task_divergence`: a divergence between the tasks' target
+  distributions (histograms on shared bins, or label frequencies), computed by
+  :func:`fastmtl.pairwise_divergence`;
+- :func:`gradient_similarity`: the cosine of the tasks' loss gradients with
+  respect to the parameters they share, at a fitted model's solution.
+
+:func:`relatedness_to_graph` turns any of them into the non-negative task
+graph that the estimators' ``graph_penalty`` uses, and
+:class:`TaskRelatednessDisplay` draws them (matplotlib is only needed there).
+"""
+import numbers
+
+import numpy as np
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_option, check_targets, missing_mask
+from .information import pairwise_divergence
+
+DIVERGENCE_METRICS = ("js", "kl", "symmetric_kl")
+TARGET_TYPES = ("auto", "continuous", "categorical")
+GRAPH_KINDS = ("correlation", "similarity", "divergence")
+DISPLAY_KINDS = ("gradient", "correlation") + DIVERGENCE_METRICS
+
+
+# --------------------------------------------------------------------------- #
+# Input checks                                                                #
+# --------------------------------------------------------------------------- #
+def _check_task_targets(Y, *, numeric, name="Y"):
+    """``Y`` as a 2-D array and its observed mask; every task observed at least once."""
+    Y, _ = check_targets(Y, np.shape(Y)[0] if np.ndim(Y) else 0,
+                         estimator_name="fastmtl.relatedness", numeric=numeric)
+    if numeric:
+        Y = Y.astype(np.float64, copy=False)
+    observed = ~missing_mask(Y, None)
+    empty = np.flatnonzero(~observed.any(axis=0))
+    if empty.size:
+        raise ValueError(
+            f"Task {empty[0]} of {name} has no observed target (every entry is "
+            "missing); relatedness to it is undefined. Drop that column first."
+        )
+    return Y, observed
+
+
+def _check_square(M, name="M"):
+    M = np.asarray(M)
+    if M.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must be a numeric matrix; got dtype {M.dtype}.")
+    M = M.astype(np.float64)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"{name} must be a square (n_tasks, n_tasks) matrix; "
+                         f"got shape {M.shape}.")
+    return M
+
+
+# --------------------------------------------------------------------------- #
+# Measures                                                                    #
+# --------------------------------------------------------------------------- #
+def task_correlation(Y, *, min_overlap=3, return_counts=False):
+    """Pearson correlation between tasks, on the samples where both are observed.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_tasks)
+        Numeric targets; NaN marks a missing one.
+    min_overlap : int, default=3
+        Fewest samples observed in both tasks for a correlation to be reported.
+    return_counts : bool, default=False
+        Also return the number of samples behind each entry.
+
+    Returns
+    -------
+    R : ndarray of shape (n_tasks, n_tasks)
+        ``R[s, t]``: correlation of tasks ``s`` and ``t`` over their common
+        samples; NaN where fewer than ``min_overlap`` samples overlap or one
+        task is constant on them (as :meth:`pandas.DataFrame.corr` does).
+        The diagonal is 1 for every task that varies.
+    counts : ndarray of shape (n_tasks, n_tasks), int
+        Samples observed in both tasks (only if ``return_counts``).
+
+    Notes
+    -----
+    All pairs at once from five matrix products over the pairwise masks, on
+    targets first centred by their observed means (to keep the sums small).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl.relatedness import task_correlation
+    >>> Y = np.array([[1., 2.], [2., 4.1], [3., 5.9], [4., np.nan]])
+    >>> task_correlation(Y).round(3)
+    array([[1.   , 0.999],
+           [0.999, 1.   ]])
+    """
+    if not isinstance(min_overlap, numbers.Integral) or min_overlap < 2:
+        raise ValueError(f"min_overlap must be an integer >= 2; got {min_overlap!r}.")
+    Y, observed = _check_task_targets(Y, numeric=True)
+    mask = observed.astype(np.float64)
+    centred = np.where(observed, Y - np.nanmean(Y, axis=0), 0.0)
+    counts = mask.T @ mask
+    sums = centred.T @ mask  # sums[s, t]: sum of task s over rows where t is observed
+    squares = (centred * centred).T @ mask
+    cross = centred.T @ centred
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.maximum(counts, 1.0)
+        cov = cross - sums * sums.T / n
+        var = squares - sums * sums / n  # var[s, t]: of task s on the rows shared with t
+        denom = np.sqrt(np.maximum(var, 0.0) * np.maximum(var.T, 0.0))
+        R = cov / denom
+    tiny = denom <= 1e-12 * np.sqrt(squares * squares.T)
+    R[(counts < min_overlap) | tiny | ~np.isfinite(R)] = np.nan
+    R = np.clip(R, -1.0, 1.0)
+    return (R, counts.astype(np.int64)) if return_counts else R
+
+
+def correlation_graph(Y, *, confidence=0.99):
+    """Task graph linking tasks whose targets are significantly positively correlated.
+
+    ``A[s, t] = R[s, t]`` where a one-sided Fisher z-test on the samples both
+    tasks observe rejects ``R[s, t] <= 0`` at level ``1 - confidence``, else 0.
+    Dropping weak, chance correlations matters: the graph penalty pulls linked
+    tasks' weights together in proportion to ``A``, so even a small spurious
+    link between unrelated tasks costs accuracy.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_tasks)
+        Numeric targets; NaN marks a missing one.
+    confidence : float in (0, 1), default=0.99
+
+    Returns
+    -------
+    A : ndarray of shape (n_tasks, n_tasks)
+        Non-negative, symmetric, zero diagonal.
+    """
+    from scipy.stats import norm
+
+    if not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1); got {confidence!r}.")
+    R, counts = task_correlation(Y, min_overlap=4, return_counts=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.arctanh(R) * np.sqrt(np.maximum(counts - 3, 0))
+    significant = np.nan_to_num(z, nan=-np.inf) > norm.ppf(confidence)
+    return relatedness_to_graph(np.where(significant, R, 0.0), "correlation")
+
+
+def _resolve_target_type(Y, observed, target_type):
+    check_option(target_type, "target_type", TARGET_TYPES)
+    if target_type != "auto":
+        return target_type
+    if Y.dtype.kind not in "fc":
+        return "categorical"
+    kind = type_of_target(Y[observed])
+    return "categorical" if kind in ("binary", "multiclass") else "continuous"
+
+
+def task_histograms(Y, *, bins="auto", target_type="auto", smoothing=0.0):
+    """Each task's target distribution on shared support, one row per task.
+
+    Continuous targets get histograms on bin edges shared by all tasks
+    (:func:`numpy.histogram_bin_edges` of all observed targets); categorical
+    ones the frequency of each label seen in any task.
+
+    Returns
+    -------
+    H : ndarray of shape (n_tasks, n_bins)
+        Rows sum to one.
+    support : ndarray
+        The bin edges (``n_bins + 1``) or the labels (``n_bins``).
+    """
+    if not isinstance(smoothing, numbers.Real) or not smoothing >= 0:
+        raise ValueError(f"smoothing must be a non-negative number; got {smoothing!r}.")
+    numeric = not (np.asarray(Y).dtype.kind in "OUS")
+    Y, observed = _check_task_targets(Y, numeric=numeric)
+    kind = _resolve_target_type(Y, observed, target_type)
+    task_of = np.broadcast_to(np.arange(Y.shape[1]), Y.shape)[observed]
+    values = Y[observed]
+    if kind == "continuous":
+        if not numeric:
+            raise TypeError("target_type='continuous' needs numeric targets.")
+        support = np.histogram_bin_edges(values, bins=bins)
+        n_bins = support.size - 1
+        cell = np.clip(np.searchsorted(support, values, side="right") - 1, 0, n_bins - 1)
+    else:
+        support, cell = np.unique(values, return_inverse=True)
+        n_bins = support.size
+    counts = np.bincount(task_of * n_bins + cell, minlength=Y.shape[1] * n_bins)
+    counts = counts.reshape(Y.shape[1], n_bins).astype(np.float64) + smoothing
+    return counts / counts.sum(axis=1, keepdims=True), support
+
+
+def task_divergence(Y, *, metric="js", bins="auto", target_type="auto", smoothing=0.0,
+                    base=None):
+    """Divergence between the tasks' target distributions.
+
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_tasks)
+        Targets; NaN (or None in an object array) marks a missing one. Tasks
+        need not share samples.
+    metric : {"js", "kl", "symmetric_kl"}, default="js"
+        ``D[s, t] = metric(p_s, p_t)``, see :func:`fastmtl.pairwise_divergence`.
+    bins : int, sequence or str, default="auto"
+        Bins of the continuous targets, as :func:`numpy.histogram_bin_edges`
+        takes them; the edges are shared by all tasks.
+    target_type : {"auto", "continuous", "categorical"}, default="auto"
+        "auto" reads labels (non-float, or what
+        :func:`sklearn.utils.multiclass.type_of_target` calls binary or
+        multiclass) as categorical, and anything else as continuous.
+    smoothing : float, default=0.0
+        Pseudo-count added to every bin of every task. KL is infinite where a
+        task has mass in a bin another task leaves empty; a positive
+        ``smoothing`` keeps it finite.
+    base : float, default=None
+        Logarithm base (None: natural).
+
+    Returns
+    -------
+    D : ndarray of shape (n_tasks, n_tasks)
+        Non-negative, zero on the diagonal; for "js" at most ``log 2``.
+    """
+    check_option(metric, "metric", DIVERGENCE_METRICS)
+    H, _ = task_histograms(Y, bins=bins, target_type=target_type, smoothing=smoothing)
+    D = pairwise_divergence(H, metric=metric, base=base, device="cpu")
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def _unwrap_pipeline(estimator, X):
+    """The final step of a Pipeline, with ``X`` passed through the others."""
+    steps = getattr(estimator, "steps", None)
+    if steps is not None:
+        check_is_fitted(estimator)
+        return steps[-1][1], estimator[:-1].transform(X)
+    return estimator, X
+
+
+def _check_mtl_estimator(estimator):
+    if not hasattr(estimator, "_task_gradients"):
+        raise TypeError(
+            f"{type(estimator).__name__} is not a fastmtl multi-task estimator "
+            "(or a Pipeline ending in one)."
+        )
+    check_is_fitted(estimator)
+
+
+def gradient_similarity(estimator, X, Y, *, sample_weight=None):
+    """Cosine similarity of the tasks' loss gradients w.r.t. the shared factor.
+
+    At the fitted solution, each task's mean loss on ``(X, Y)`` has a gradient
+    with respect to the parameters all tasks share (``components_`` of a
+    shared-latent model, ``dictionary_`` of a codebook model). Tasks whose
+    gradients point the same way want the same change of the shared space;
+    opposite gradients mark a conflict.
+
+    Parameters
+    ----------
+    estimator : fitted fastmtl multi-task estimator, or a Pipeline ending in one
+    X : array-like of shape (n_samples, n_features)
+    Y : array-like of shape (n_samples, n_tasks)
+        Targets as for ``fit``; missing ones are left out.
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    S : ndarray of shape (n_tasks, n_tasks)
+        Cosines in [-1, 1]; NaN in the row and column of a task whose gradient
+        is zero (no observed target, or a single-class task).
+
+    Notes
+    -----
+    The gradients are exact: a Numba kernel computes each output's loss
+    derivative on every sample, and one matrix product gives all the tasks'
+    gradients.
+    """
+    estimator, X = _unwrap_pipeline(estimator, X)
+    _check_mtl_estimator(estimator)
+    G = estimator._task_gradients(X, Y, sample_weight)
+    return cosine_matrix(G.reshape(G.shape[0], -1))
+
+
+def cosine_matrix(G):
+    """Cosines between the rows of ``G``; NaN for zero rows."""
+    norms = np.linalg.norm(G, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = G / norms[:, None]
+    S = np.clip(unit @ unit.T, -1.0, 1.0)
+    zero = norms == 0
+    S[zero, :] = np.nan
+    S[:, zero] = np.nan
+    return S
+
+
+def relatedness_to_graph(M, kind, *, scale=None):
+    """A task graph for ``graph_penalty`` from a relatedness matrix.
+
+    Parameters
+    ----------
+    M : array-like of shape (n_tasks, n_tasks)
+    kind : {"correlation", "similarity", "divergence"}
+        "correlation" and "similarity" (cosines) keep the positive part,
+        ``max(M, 0)``; "divergence" maps ``D`` to ``exp(-D / scale)``.
+    scale : float, default=None
+        Length scale of a divergence; None takes the median of the finite,
+        positive off-diagonal divergences.
+
+    Returns
+    -------
+    A : ndarray of shape (n_tasks, n_tasks)
+        Non-negative and finite, zero on the diagonal; NaN entries (undefined
+        relatedness) become 0, no link.
+    """
+    check_option(kind, "kind", GRAPH_KINDS)
+    M = _check_square(M)
+    off = ~np.eye(M.shape[0], dtype=bool)
+    if kind == "divergence":
+        if np.any(M[off & ~np.isnan(M)] < 0):
+            raise ValueError("A divergence matrix has no negative entries.")
+        if scale is None:
+            positive = M[off & np.isfinite(M) & (M > 0)]
+            scale = float(np.median(positive)) if positive.size else 1.0
+        elif not isinstance(scale, numbers.Real) or not scale > 0:
+            raise ValueError(f"scale must be a positive number; got {scale!r}.")
+        A = np.exp(-M / scale)
+    else:
+        A = np.maximum(M, 0.0)
+    A[~np.isfinite(A)] = 0.0
+    np.fill_diagonal(A, 0.0)
+    return A
+
+
+# --------------------------------------------------------------------------- #
+# Display                                                                     #
+# --------------------------------------------------------------------------- #
+def cluster_order(M, kind):
+    """Task order that puts related tasks next to each other (average linkage)."""
+    from scipy.cluster.hierarchy import leaves_list, linkage
+    from scipy.spatial.distance import squareform
+
+    M = _check_square(M)
+    if M.shape[0] < 3:
+        return np.arange(M.shape[0])
+    if kind == "divergence":
+        dist = 0.5 * (M + M.T)
+    else:
+        dist = 1.0 - 0.5 * (M + M.T)
+    finite = np.isfinite(dist)
+    dist[~finite] = dist[finite].max() if finite.any() else 1.0
+    np.fill_diagonal(dist, 0.0)
+    dist = np.maximum(dist, 0.0)
+    return leaves_list(linkage(squareform(dist, checks=False), method="average"))
+
+
+class TaskRelatednessDisplay:
+    """Heatmap of a task-relatedness matrix, in the style of scikit-learn's displays.
+
+    Create it with :meth:`from_estimator` or :meth:`from_matrix`; the
+    constructor only stores what to draw.
+
+    Parameters
+    ----------
+    matrix : ndarray of shape (n_tasks, n_tasks)
+    task_names : list of str, default=None
+        Labels of the tasks ("task 0", ... when None).
+    kind : {"similarity", "correlation", "divergence"}, default="similarity"
+        How to read the values: similarities and correlations are drawn on a
+        diverging scale from -1 to 1, divergences from 0 up.
+
+    Attributes
+    ----------
+    figure_ : matplotlib Figure
+    ax_ : matplotlib Axes
+    im_ : matplotlib AxesImage
+    colorbar_ : matplotlib Colorbar or None
+    text_ : ndarray of matplotlib Text, or None
+    order_ : ndarray of int
+        The task order drawn (a permutation when ``order="cluster"``).
+    """
+
+    def __init__(self, matrix, *, task_names=None, kind="similarity"):
+        check_option(kind, "kind", GRAPH_KINDS)
+        self.matrix = _check_square(matrix, "matrix")
+        n_tasks = self.matrix.shape[0]
+        if task_names is None:
+            task_names = [f"task {t}" for t in range(n_tasks)]
+        task_names = [str(name) for name in task_names]
+        if len(task_names) != n_tasks:
+            raise ValueError(
+                f"task_names has {len(task_names)} names but the matrix has "
+                f"{n_tasks} tasks."
+            )
+        self.task_names = task_names
+        self.kind = kind
+
+    def plot(self, *, ax=None, cmap=None, annotate=True, colorbar=True, order=None,
+             values_format=".2f"):
+        """Draw the heatmap.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure when None.
+        cmap : str or Colormap, default=None
+            "RdBu_r" for similarities and correlations, "viridis_r" for
+            divergences. Undefined (NaN) cells are grey.
+        annotate : bool, default=True
+            Write each value in its cell.
+        colorbar : bool, default=True
+        order : None, "cluster" or array of int, default=None
+            Task order: as given, grouped by hierarchical clustering, or an
+            explicit permutation.
+        values_format : str, default=".2f"
+
+        Returns
+        -------
+        self : TaskRelatednessDisplay
+        """
+        from sklearn.utils._optional_dependencies import check_matplotlib_support
+
+        check_matplotlib_support("TaskRelatednessDisplay.plot")
+        import matplotlib.pyplot as plt
+
+        n_tasks = self.matrix.shape[0]
+        if order is None:
+            order = np.arange(n_tasks)
+        elif isinstance(order, str):
+            check_option(order, "order", ("cluster",))
+            order = cluster_order(self.matrix, self.kind)
+        else:
+            order = np.asarray(order)
+            if order.dtype.kind not in "iu" or np.sort(order).tolist() != list(range(n_tasks)):
+                raise ValueError(f"order must be a permutation of range({n_tasks}).")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(1.5 + 0.45 * n_tasks, 1 + 0.4 * n_tasks))
+        values = self.matrix[np.ix_(order, order)]
+        if self.kind == "divergence":
+            cmap = plt.get_cmap(cmap or "viridis_r").copy()
+            finite = values[np.isfinite(values)]
+            vmin, vmax = 0.0, (float(finite.max()) if finite.size else 1.0) or 1.0
+        else:
+            cmap = plt.get_cmap(cmap or "RdBu_r").copy()
+            vmin, vmax = -1.0, 1.0
+        cmap.set_bad("lightgrey")
+        self.im_ = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin,
+                             vmax=vmax, interpolation="nearest")
+        names = [self.task_names[t] for t in order]
+        ax.set_xticks(np.arange(n_tasks), labels=names, rotation=45, ha="right",
+                      rotation_mode="anchor")
+        ax.set_yticks(np.arange(n_tasks), labels=names)
+        self.text_ = None
+        if annotate:
+            self.text_ = np.empty((n_tasks, n_tasks), dtype=object)
+            middle = 0.5 * (vmin + vmax)
+            for i in range(n_tasks):
+                for j in range(n_tasks):
+                    v = values[i, j]
+                    dark = np.isfinite(v) and (
+                        abs(v) > 0.5 if self.kind != "divergence" else v < middle)
+                    self.text_[i, j] = ax.text(
+                        j, i, format(v, values_format) if np.isfinite(v) else "",
+                        ha="center", va="center", fontsize="small",
+                        color="white" if dark else "black")
+        self.colorbar_ = ax.figure.colorbar(self.im_, ax=ax) if colorbar else None
+        self.order_ = order
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_matrix(cls, matrix, *, task_names=None, kind="similarity", ax=None,
+                    cmap=None, annotate=True, colorbar=True, order=None):
+        """Draw a relatedness matrix already computed.
+
+        See :class:`TaskRelatednessDisplay` and :meth:`plot` for the parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from fastmtl.relatedness import TaskRelatednessDisplay, task_correlation
+        >>> Y = np.random.default_rng(0).normal(size=(50, 3))
+        >>> display = TaskRelatednessDisplay.from_matrix(
+        ...     task_correlation(Y), kind="correlation", task_names=["a", "b", "c"])
+        """
+        display = cls(matrix, task_names=task_names, kind=kind)
+        return display.plot(ax=ax, cmap=cmap, annotate=annotate, colorbar=colorbar,
+                            order=order)
+
+    @classmethod
+    def from_estimator(cls, estimator, X, Y, *, kind="gradient", task_names=None,
+                       sample_weight=None, ax=None, cmap=None, annotate=True,
+                       colorbar=True, order=None):
+        """Draw the relatedness of a fitted estimator's tasks on ``(X, Y)``.
+
+        Parameters
+        ----------
+        estimator : fitted fastmtl multi-task estimator, or a Pipeline ending in one
+        X : array-like of shape (n_samples, n_features)
+        Y : array-like of shape (n_samples, n_tasks)
+            Targets as for ``fit``; a DataFrame's column names become the task
+            names.
+        kind : {"gradient", "correlation", "js", "kl", "symmetric_kl"}, default="gradient"
+            :func:`gradient_similarity`, :func:`task_correlation` of the
+            targets (labels encoded as the estimator's class indices), or a
+            :func:`task_divergence` of that metric.
+        task_names, sample_weight, ax, cmap, annotate, colorbar, order
+            See :meth:`plot`.
+
+        Returns
+        -------
+        display : TaskRelatednessDisplay
+        """
+        check_option(kind, "kind", DISPLAY_KINDS)
+        if task_names is None and hasattr(Y, "columns"):
+            task_names = list(Y.columns)
+        final, X_final = _unwrap_pipeline(estimator, X)
+        _check_mtl_estimator(final)
+        if kind == "gradient":
+            matrix = gradient_similarity(final, X_final, Y, sample_weight=sample_weight)
+            graph_kind = "similarity"
+        else:
+            targets, target_type = final._relatedness_targets(Y)
+            if kind == "correlation":
+                matrix, graph_kind = task_correlation(targets), "correlation"
+            else:
+                matrix = task_divergence(targets, metric=kind, target_type=target_type)
+                graph_kind = "divergence"
+        return cls.from_matrix(matrix, task_names=task_names, kind=graph_kind, ax=ax,
+                               cmap=cmap, annotate=annotate, colorbar=colorbar,
+                               order=order)
+
+
+__all__ = [
+    "TaskRelatednessDisplay",
+    "correlation_graph",
+    "gradient_similarity",
+    "relatedness_to_graph",
+    "task_correlation",
+    "task_divergence",
+    "task_histograms",
+]
