@@ -440,14 +440,14 @@ class TaskRelatednessDisplay:
             _, ax = plt.subplots(figsize=(1.5 + 0.45 * n_tasks, 1 + 0.4 * n_tasks))
         values = self.matrix[np.ix_(order, order)]
         if self.kind == "divergence":
-            cmap = plt.get_cmap(cmap or "viridis_r").copy()
+            cmap = plt.get_cmap(cmap or "viridis_r")
             finite = values[np.isfinite(values)]
             vmin, vmax = 0.0, (float(finite.max()) if finite.size else 1.0) or 1.0
         else:
-            cmap = plt.get_cmap(cmap or "RdBu_r").copy()
+            cmap = plt.get_cmap(cmap or "RdBu_r")
             vmin, vmax = -1.0, 1.0
-        cmap.set_bad("lightgrey")
-        self.im_ = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=vmin,
+        self.im_ = ax.imshow(np.ma.masked_invalid(values),
+                             cmap=cmap.with_extremes(bad="lightgrey"), vmin=vmin,
                              vmax=vmax, interpolation="nearest")
         names = [self.task_names[t] for t in order]
         ax.set_xticks(np.arange(n_tasks), labels=names, rotation=45, ha="right",

@@ -14,23 +14,14 @@ def estimate_task_graph(name, Y, target_type, sample_weight):
 
     "correlation": :func:`correlation_graph` (significant positive correlations); "kl" and
     "js": ``exp(-D / median D)`` of :func:`task_divergence` between the tasks'
-    target distributions. Samples of zero weight are left out, and a task with
-    no observed target is linked to none.
+    target distributions. Samples of zero weight are left out.
     """
     Y = np.where(sample_weight[:, None] > 0, Y, np.nan)
-    seen = np.flatnonzero((~np.isnan(Y)).any(axis=0))
-    graph = np.zeros((Y.shape[1], Y.shape[1]))
-    if seen.size < 2:
-        return graph
-    Y = Y[:, seen]
     if name == "correlation":
-        part = correlation_graph(Y)
-    else:
-        D = task_divergence(Y, metric=name, target_type=target_type,
-                            smoothing=KL_SMOOTHING if name == "kl" else 0.0)
-        part = relatedness_to_graph(D, "divergence")
-    graph[np.ix_(seen, seen)] = part
-    return graph
+        return correlation_graph(Y)
+    D = task_divergence(Y, metric=name, target_type=target_type,
+                        smoothing=KL_SMOOTHING if name == "kl" else 0.0)
+    return relatedness_to_graph(D, "divergence")
 
 
 def check_task_graph(graph, n_tasks, n_out=None):

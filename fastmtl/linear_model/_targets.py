@@ -14,7 +14,6 @@ from sklearn.metrics import r2_score
 from sklearn.utils.multiclass import type_of_target
 
 from .._config import JIT_OPTIONS
-from .._validation import missing_mask
 from ._sgd_cpu import CONSTANT, LOGISTIC, SOFTMAX, SQUARED
 
 
