@@ -2,6 +2,7 @@
 
     python asv_benchmarks/ratios.py                 # information kernels
     python asv_benchmarks/ratios.py linear_model    # estimator fits
+    python asv_benchmarks/ratios.py relatedness     # relatedness measures
 
 The same numbers as asv's ``track_*`` benchmarks, without asv's environment
 set-up; used for docs/performance.md.
@@ -14,6 +15,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from benchmarks import information as bench  # noqa: E402
 from benchmarks import linear_model  # noqa: E402
+from benchmarks import relatedness  # noqa: E402
 from benchmarks.common import median_time  # noqa: E402
 
 
@@ -51,9 +53,29 @@ def linear_model_report():
           f"test R² {enet.track_test_r2():.4f}")
 
 
+def relatedness_report():
+    """task_correlation vs pandas; gradient_similarity vs PyTorch autograd."""
+    _header()
+    print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
+    print("|---|---|---|---|---|")
+    case = relatedness.TaskCorrelation()
+    case.setup()
+    print(f"| task_correlation 200000x50, 30% missing | {median_time(case.time_fastmtl):.4f}"
+          f" | DataFrame.corr(min_periods=3) | {median_time(case.time_pandas, repeat=3):.4f}"
+          f" | {case.track_ratio_to_pandas():.3f} |")
+    case = relatedness.GradientSimilarity()
+    case.setup()
+    print(f"| gradient_similarity 100000x100x20 | {median_time(case.time_fastmtl):.4f} | "
+          f"PyTorch autograd per task | {median_time(case.time_torch, repeat=3):.4f} | "
+          f"{case.track_ratio_to_torch():.3f} |")
+    print(f"\nmax |difference| to PyTorch: {case.track_max_abs_difference_to_torch():.2e}")
+
+
 def main():
     if sys.argv[1:] == ["linear_model"]:
         return linear_model_report()
+    if sys.argv[1:] == ["relatedness"]:
+        return relatedness_report()
     _header()
     print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
     print("|---|---|---|---|---|")
