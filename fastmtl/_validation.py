@@ -6,6 +6,8 @@ their input once. The kernels report a per-row status word made of the flags
 below; :func:`raise_for_status` turns the first bad row into a ``ValueError``
 that names the array, the problem and the index.
 """
+import contextlib
+import contextvars
 import math
 import numbers
 
@@ -105,6 +107,21 @@ def normalize_axis(axis, ndim, name="axis"):
     return int(axis) % ndim
 
 
+# Offsets of the first index of named arrays: a chunk of a larger array
+# (``fastmtl.distributed``) names its bad entries by their index in the whole.
+_ROW_OFFSETS = contextvars.ContextVar("row_offsets", default=None)
+
+
+@contextlib.contextmanager
+def row_offsets(**offsets):
+    """Within the block, errors about array ``name`` add ``offsets[name]`` to its first index."""
+    token = _ROW_OFFSETS.set(offsets)
+    try:
+        yield
+    finally:
+        _ROW_OFFSETS.reset(token)
+
+
 class RowSource:
     """Where the rows a kernel saw came from, to name a bad entry in the user's terms.
 
@@ -135,9 +152,11 @@ class RowSource:
         # Undo broadcasting: leading axes the user's array lacked are dropped,
         # and an axis of length 1 stretched by broadcasting maps to index 0.
         full = full[len(full) - len(self.original_shape):]
-        return tuple(
-            0 if size == 1 else i for i, size in zip(full, self.original_shape)
-        )
+        index = [0 if size == 1 else i for i, size in zip(full, self.original_shape)]
+        offset = (_ROW_OFFSETS.get() or {}).get(self.name, 0)
+        if offset and index:
+            index[0] += offset
+        return tuple(index)
 
     def describe(self, row, flags, tol):
         """The error message for row ``row`` whose status flags are ``flags``."""

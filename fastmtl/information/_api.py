@@ -429,6 +429,17 @@ def _to_host(x):
     return cuda.as_cuda_array(x).copy_to_host()
 
 
+def prepare_rows(X, name, *, log_input, normalize, check_input, tol, device="cpu"):
+    """Rows of a 2-D float array ready for the pairwise kernels; with
+    ``check_input``, a ``ValueError`` naming ``name`` for the first bad row."""
+    prepared = _pairwise.prepare(_kernels(device), X, log_input, normalize,
+                                 check_input, tol)
+    if check_input:
+        source = RowSource(name, X, X.shape, X.shape, 1, log_input)
+        raise_for_status(prepared.status, [source], tol)
+    return prepared
+
+
 def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
                         log_input=False, device="auto", out=None, check_input=True):
     """Divergence between every row of ``P`` and every row of ``Q``.
@@ -515,12 +526,8 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     tol = sum_tolerance(P_arr, Q_arr)
     sides = []
     for arr, name in ((P_arr, "P"), (Q_arr, "Q")) if Q is not None else ((P_arr, "P"),):
-        prepared = _pairwise.prepare(_kernels(device), arr, log_input, normalize,
-                                     check_input, tol)
-        if check_input:
-            source = RowSource(name, arr, arr.shape, arr.shape, 1, log_input)
-            raise_for_status(prepared.status, [source], tol)
-        sides.append(prepared)
+        sides.append(prepare_rows(arr, name, log_input=log_input, normalize=normalize,
+                                  check_input=check_input, tol=tol, device=device))
     if len(sides) == 1:
         sides.append(sides[0])
     _pairwise.compute(_kernels(device), metric, sides[0], sides[1], scale, out)

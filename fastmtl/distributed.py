@@ -1,0 +1,461 @@
+"""Dask integration: score, divide and train on data larger than one machine.
+
+Dask arrays in, Dask arrays out. Every function here builds a lazy graph with
+one task per chunk (per pair of chunks for pairwise divergences), whose work
+is the in-memory fastmtl function on that chunk; it runs on any Dask
+scheduler, a ``dask.distributed`` cluster included.
+
+- :func:`predict`, :func:`predict_proba`, :func:`decision_function`,
+  :func:`transform`, :func:`score`: a fitted estimator on a Dask array or
+  Dask DataFrame of any size. The model enters the graph once (one key that
+  every chunk task depends on), so it is shipped to each worker once, not
+  embedded in every task.
+- :func:`pairwise_divergence` and the row-wise :func:`entropy`,
+  :func:`cross_entropy`, :func:`kl_divergence`, :func:`js_divergence`:
+  blocked graphs whose results can be stored lazily (``dask.array.to_zarr``,
+  ``dask.array.store``).
+- :func:`partial_fit`: streams the chunks of a Dask array through an
+  estimator's ``partial_fit``, one pass per epoch, chunks in a seeded random
+  order, for training sets larger than memory.
+
+Model selection on a cluster needs nothing from here: scikit-learn's
+``GridSearchCV(..., n_jobs=-1)`` inside ``joblib.parallel_backend("dask")``
+fits the candidates on the cluster's workers.
+
+A bad chunk raises the same ``ValueError`` as the in-memory call on the whole
+array, indices included.
+"""
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import information
+from ._validation import as_float_array, check_option, row_offsets, sum_tolerance
+from .information._api import METRICS, prepare_rows
+
+
+def _dask():
+    try:
+        import dask
+        import dask.array as da
+    except ImportError as error:  # pragma: no cover - dask is a declared extra
+        raise ImportError(
+            "fastmtl.distributed needs Dask: pip install 'fastmtl[dask]'."
+        ) from error
+    return dask, da
+
+
+# --------------------------------------------------------------------------- #
+# Inputs                                                                      #
+# --------------------------------------------------------------------------- #
+def _as_dask_array(X, name):
+    """A Dask array (a Dask DataFrame's values, a NumPy array wrapped), 2-D."""
+    dask, da = _dask()
+    if hasattr(X, "to_dask_array"):  # Dask DataFrame / Series
+        X = X.to_dask_array(lengths=True)
+    elif not isinstance(X, da.Array):
+        X = da.from_array(np.asarray(X))
+    if X.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D or 2-D; got {X.ndim}-D.")
+    return X
+
+
+def _rows_chunked(X, name):
+    """``X`` with all its columns in one chunk, so that each task sees whole rows."""
+    X = _as_dask_array(X, name)
+    if X.ndim == 2 and X.numblocks[1] > 1:
+        X = X.rechunk({1: -1})
+    return X
+
+
+def _feature_frame(block, names):
+    """A chunk as a DataFrame with the fitted feature names (no sklearn warning)."""
+    if names is None:
+        return block
+    import pandas as pd
+
+    return pd.DataFrame(block, columns=names)
+
+
+def _model_key(estimator):
+    """The fitted model as one graph key that every chunk task depends on."""
+    dask, _ = _dask()
+    check_is_fitted(estimator)
+    return dask.delayed(estimator, pure=True, traverse=False)
+
+
+# --------------------------------------------------------------------------- #
+# Scoring a fitted estimator                                                  #
+# --------------------------------------------------------------------------- #
+def _apply_block(block, model, method, names):
+    out = getattr(model, method)(_feature_frame(block, names))
+    if isinstance(out, list):  # per-task probabilities: side by side
+        out = np.hstack(out)
+    return out
+
+
+def _output_width(estimator, method, n_features):
+    """Columns of ``method``'s output (None for a 1-D output)."""
+    probe = getattr(estimator, method)(
+        _feature_frame(np.zeros((1, n_features)), getattr(estimator, "feature_names_in_",
+                                                          None)))
+    if isinstance(probe, list):
+        return sum(p.shape[1] for p in probe), [p.shape[1] for p in probe], probe[0].dtype
+    return (probe.shape[1] if probe.ndim == 2 else None), None, probe.dtype
+
+
+def _map_method(estimator, X, method):
+    _, da = _dask()
+    if not hasattr(estimator, method):
+        raise AttributeError(f"{type(estimator).__name__} has no method {method!r}.")
+    X = _rows_chunked(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features); got {X.ndim}-D.")
+    n_features = getattr(estimator, "n_features_in_", X.shape[1])
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
+            f"{n_features} features as input."
+        )
+    width, parts, dtype = _output_width(estimator, method, X.shape[1])
+    names = getattr(estimator, "feature_names_in_", None)
+    model = _model_key(estimator)
+    if width is None:
+        out = da.map_blocks(_apply_block, X, model, method, names, dtype=dtype,
+                            drop_axis=1, chunks=(X.chunks[0],),
+                            meta=np.empty((0,), dtype=dtype))
+    else:
+        out = da.map_blocks(_apply_block, X, model, method, names, dtype=dtype,
+                            chunks=(X.chunks[0], (width,)),
+                            meta=np.empty((0, 0), dtype=dtype))
+    if parts is None:
+        return out
+    bounds = np.concatenate([[0], np.cumsum(parts)])
+    return [out[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def predict(estimator, X):
+    """``estimator.predict`` on a Dask array or DataFrame, chunk by chunk.
+
+    Parameters
+    ----------
+    estimator : fitted estimator (any scikit-learn estimator works)
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+
+    Returns
+    -------
+    Y : dask.array.Array
+        Lazy; its row chunks are those of ``X``.
+    """
+    return _map_method(estimator, X, "predict")
+
+
+def predict_proba(estimator, X):
+    """``estimator.predict_proba`` on a Dask array: a Dask array, or a list of
+    them (one per task, as the estimator returns), row chunks those of ``X``."""
+    return _map_method(estimator, X, "predict_proba")
+
+
+def decision_function(estimator, X):
+    """``estimator.decision_function`` on a Dask array, chunk by chunk."""
+    return _map_method(estimator, X, "decision_function")
+
+
+def transform(estimator, X):
+    """``estimator.transform`` on a Dask array, chunk by chunk."""
+    return _map_method(estimator, X, "transform")
+
+
+def _score_block(X_block, Y_block, w_block, model, names):
+    """Per task sufficient statistics of the chunk, for :func:`_combine_scores`."""
+    from .linear_model._base import MultiTaskClassifierMixin
+
+    X_block = _feature_frame(X_block, names)
+    Y = Y_block[:, None] if Y_block.ndim == 1 else Y_block
+    w = np.ones(Y.shape[0]) if w_block is None else np.asarray(w_block, dtype=float)
+    prediction = model.predict(X_block)
+    prediction = prediction[:, None] if prediction.ndim == 1 else prediction
+    T = Y.shape[1]
+    stats = np.zeros((5, T))  # weight, mean, M2 of y, squared error, count
+    for t in range(T):
+        if isinstance(model, MultiTaskClassifierMixin):
+            seen = model._observed(Y[:, [t]])[:, 0]
+            wt = w[seen]
+            stats[0, t] = wt.sum()
+            stats[3, t] = np.sum(wt * (prediction[seen, t] == Y[seen, t]))
+        else:
+            y = np.asarray(Y[:, t], dtype=float)
+            seen = ~np.isnan(y)
+            wt, yt = w[seen], y[seen]
+            total = wt.sum()
+            stats[0, t] = total
+            if total > 0:
+                mean = np.sum(wt * yt) / total
+                stats[1, t] = mean
+                stats[2, t] = np.sum(wt * (yt - mean) ** 2)
+            stats[3, t] = np.sum(wt * (yt - prediction[seen, t]) ** 2)
+        stats[4, t] = seen.sum()
+    return stats[None]
+
+
+def _combine_scores(stats, classifier):
+    """Mean task score from per-chunk statistics (Chan et al.'s pairwise update)."""
+    weight = stats[:, 0].sum(axis=0)
+    count = stats[:, 4].sum(axis=0)
+    if classifier:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores = np.where(count > 0, stats[:, 3].sum(axis=0) / weight, np.nan)
+    else:
+        w_acc, mean_acc, m2_acc = stats[0, 0], stats[0, 1], stats[0, 2]
+        for w_b, mean_b, m2_b in zip(stats[1:, 0], stats[1:, 1], stats[1:, 2]):
+            total = w_acc + w_b
+            with np.errstate(invalid="ignore", divide="ignore"):
+                delta = np.where(total > 0, mean_b - mean_acc, 0.0)
+                share = np.where(total > 0, w_b / total, 0.0)
+            m2_acc = m2_acc + m2_b + delta ** 2 * w_acc * share
+            mean_acc = mean_acc + delta * share
+            w_acc = total
+        residual = stats[:, 3].sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r2 = 1.0 - residual / m2_acc
+        # r2_score's convention for a constant target: 1 if predicted exactly, else 0.
+        r2 = np.where(m2_acc > 0, r2, np.where(residual == 0, 1.0, 0.0))
+        scores = np.where(count >= 2, r2, np.nan)
+    kept = scores[~np.isnan(scores)]
+    if kept.size == 0:
+        raise ValueError("No task of Y has enough observed targets to be scored.")
+    return float(kept.mean())
+
+
+def score(estimator, X, Y, sample_weight=None):
+    """``estimator.score`` of a fastmtl estimator on Dask arrays; computed, a float.
+
+    Each chunk reduces to per-task sufficient statistics (weights, means,
+    squared deviations, errors or hits), combined exactly on the client: the
+    mean over tasks of R² (or accuracy) on the observed targets, equal to the
+    in-memory ``score`` up to rounding.
+    """
+    dask, da = _dask()
+    if not hasattr(estimator, "_task_scores"):
+        raise TypeError(f"{type(estimator).__name__} is not a fastmtl multi-task "
+                        "estimator; use dask-ml's scorers for other estimators.")
+    from .linear_model._base import MultiTaskClassifierMixin
+
+    X = _rows_chunked(X, "X")
+    Y = _as_dask_array(Y, "Y")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and Y have inconsistent numbers of samples: {X.shape[0]} "
+                         f"and {Y.shape[0]}.")
+    Y = Y.rechunk((X.chunks[0],) + ((-1,) if Y.ndim == 2 else ()))
+    model = _model_key(estimator)
+    names = getattr(estimator, "feature_names_in_", None)
+    T = Y.shape[1] if Y.ndim == 2 else 1
+    args = [X, "ij", Y, "ik" if Y.ndim == 2 else "i"]
+    if sample_weight is not None:
+        w = _as_dask_array(sample_weight, "sample_weight").rechunk((X.chunks[0],))
+        args += [w, "i"]
+    else:
+        args += [None, None]
+    stats = da.blockwise(_score_block, "ist", *args, model, None, names, None,
+                         new_axes={"s": 5, "t": T}, adjust_chunks={"i": 1},
+                         concatenate=True, dtype=float,
+                         meta=np.empty((0, 0, 0)))
+    (stats,) = dask.compute(stats)
+    return _combine_scores(stats, isinstance(estimator, MultiTaskClassifierMixin))
+
+
+# --------------------------------------------------------------------------- #
+# Information kernels on Dask arrays                                          #
+# --------------------------------------------------------------------------- #
+def _first(row_numbers):
+    return int(row_numbers[0]) if row_numbers.size else 0
+
+
+def _row_numbers(X):
+    """Lazy row numbers chunked like ``X``'s rows: a chunk's first is its offset."""
+    _, da = _dask()
+    return da.arange(X.shape[0], chunks=(X.chunks[0],))
+
+
+def _check_chunk(block, name, start, normalize, log_input, tol):
+    """Raise the in-memory error for a bad row of a chunk, indexed in the whole."""
+    with row_offsets(**{name: start}):
+        prepare_rows(block, name, log_input=log_input,
+                     normalize=normalize, check_input=True, tol=tol)
+
+
+def _pairwise_block(P_block, Q_block, p_start, q_start, metric, base, normalize,
+                    log_input, same):
+    # Q = P in memory names every bad row "P"; so do the chunks of Q here.
+    P_block, Q_block = as_float_array(P_block, "P"), as_float_array(Q_block, "Q")
+    tol = sum_tolerance(P_block, Q_block)
+    _check_chunk(P_block, "P", _first(p_start), normalize, log_input, tol)
+    _check_chunk(Q_block, "P" if same else "Q", _first(q_start), normalize, log_input, tol)
+    return information.pairwise_divergence(
+        P_block, Q_block, metric=metric, base=base, normalize=normalize,
+        log_input=log_input, device="cpu", check_input=False)
+
+
+def _distributions(X, name):
+    X = _rows_chunked(X, name)
+    if X.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (one distribution per row), got shape {X.shape}")
+    return X
+
+
+def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
+                        log_input=False):
+    """:func:`fastmtl.pairwise_divergence` between the rows of Dask arrays.
+
+    Block ``(i, j)`` of the result is the Numba kernel on row chunk ``i`` of
+    ``P`` and row chunk ``j`` of ``Q``, so the graph has one task per pair of
+    chunks and the ``(n, m)`` result never has to fit in one memory: store it
+    with ``dask.array.to_zarr`` or ``dask.array.store``.
+
+    Returns
+    -------
+    D : dask.array.Array of shape (n, m)
+        Chunks ``(P.chunks[0], Q.chunks[0])``.
+    """
+    _, da = _dask()
+    check_option(metric, "metric", METRICS)
+    P = _distributions(P, "P")
+    Q_arr = P if Q is None else _distributions(Q, "Q")
+    if P.shape[1] != Q_arr.shape[1]:
+        raise ValueError(
+            f"P and Q must have the same number of columns (distribution length), "
+            f"got {P.shape[1]} and {Q_arr.shape[1]}"
+        )
+    dtype = np.result_type(P.dtype, Q_arr.dtype, np.float32)
+    dtype = np.float32 if dtype == np.float32 else np.float64
+    p_start, q_start = _row_numbers(P), _row_numbers(Q_arr)
+    return da.blockwise(
+        _pairwise_block, "ij", P, "ik", Q_arr, "jk", p_start, "i", q_start, "j",
+        metric, None, base, None, normalize, None, log_input, None, Q is None, None,
+        concatenate=True, dtype=dtype, meta=np.empty((0, 0), dtype=dtype),
+    )
+
+
+def _rowwise_block(P_block, Q_block, start, function, kwargs):
+    blocks = (P_block,) if Q_block is None else (P_block, Q_block)
+    with row_offsets(P=_first(start), Q=_first(start)):
+        return function(*blocks, device="cpu", **kwargs)
+
+
+def _rowwise(function, P, Q, kwargs):
+    _, da = _dask()
+    P = _distributions(P, "P")
+    args = [P, "ik"]
+    if Q is not None:
+        Q = _distributions(Q, "Q")
+        if Q.shape != P.shape:
+            raise ValueError(f"P and Q must have the same shape on Dask arrays; got "
+                             f"{P.shape} and {Q.shape}.")
+        args += [Q.rechunk(P.chunks), "ik"]
+    else:
+        args += [None, None]
+    start = _row_numbers(P)
+    dtype = np.float32 if P.dtype == np.float32 and (Q is None or Q.dtype == np.float32) \
+        else np.float64
+    return da.blockwise(_rowwise_block, "i", *args, start, "i", function, None,
+                        kwargs, None, concatenate=True, dtype=dtype,
+                        meta=np.empty((0,), dtype=dtype))
+
+
+def entropy(P, *, base=None, normalize=False, log_input=False):
+    """:func:`fastmtl.entropy` of every row of a 2-D Dask array (lazy, 1-D)."""
+    return _rowwise(information.entropy, P, None,
+                    {"base": base, "normalize": normalize, "log_input": log_input})
+
+
+def cross_entropy(P, Q, *, base=None, normalize=False, log_input=False):
+    """:func:`fastmtl.cross_entropy` row by row of two Dask arrays of one shape."""
+    return _rowwise(information.cross_entropy, P, Q,
+                    {"base": base, "normalize": normalize, "log_input": log_input})
+
+
+def kl_divergence(P, Q, *, base=None, normalize=False, log_input=False):
+    """:func:`fastmtl.kl_divergence` row by row of two Dask arrays of one shape."""
+    return _rowwise(information.kl_divergence, P, Q,
+                    {"base": base, "normalize": normalize, "log_input": log_input})
+
+
+def js_divergence(P, Q, *, base=None, normalize=False, log_input=False):
+    """:func:`fastmtl.js_divergence` row by row of two Dask arrays of one shape."""
+    return _rowwise(information.js_divergence, P, Q,
+                    {"base": base, "normalize": normalize, "log_input": log_input})
+
+
+# --------------------------------------------------------------------------- #
+# Training on more data than fits in memory                                   #
+# --------------------------------------------------------------------------- #
+def partial_fit(estimator, X, Y, *, n_epochs=1, sample_weight=None, classes=None,
+                random_state=None):
+    """Train ``estimator`` by streaming the chunks of Dask arrays through ``partial_fit``.
+
+    Each epoch visits every row chunk once, in an order drawn from
+    ``random_state``; only one chunk is in the client's memory at a time. Each chunk is one epoch of the
+    estimator's minibatch SGD over its rows.
+
+    Parameters
+    ----------
+    estimator : estimator with ``partial_fit``
+        Updated in place (and returned). A fastmtl estimator fixes its tasks
+        and each regression task's standardisation on the first chunk it sees.
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+    Y : dask.array.Array of shape (n_samples, n_tasks) or (n_samples,)
+        NaN marks a missing target.
+    n_epochs : int, default=1
+    sample_weight : dask.array.Array of shape (n_samples,), default=None
+    classes : list of arrays, default=None
+        Every class of each task, for classifiers (see their ``partial_fit``).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the order of the chunks.
+
+    Returns
+    -------
+    estimator
+    """
+    dask, _ = _dask()
+    if not hasattr(estimator, "partial_fit"):
+        raise TypeError(f"{type(estimator).__name__} has no partial_fit.")
+    if not isinstance(n_epochs, numbers.Integral) or n_epochs < 1:
+        raise ValueError(f"n_epochs must be a positive integer; got {n_epochs!r}.")
+    X = _rows_chunked(X, "X")
+    Y = _as_dask_array(Y, "Y")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and Y have inconsistent numbers of samples: {X.shape[0]} "
+                         f"and {Y.shape[0]}.")
+    Y = Y.rechunk((X.chunks[0],) + ((-1,) if Y.ndim == 2 else ()))
+    weights = None
+    if sample_weight is not None:
+        weights = _as_dask_array(sample_weight, "sample_weight").rechunk((X.chunks[0],))
+    rng = check_random_state(random_state)
+    fit_kwargs = {} if classes is None else {"classes": classes}
+    for _ in range(n_epochs):
+        for i in rng.permutation(X.numblocks[0]):
+            parts = (X.blocks[i], Y.blocks[i]) + (() if weights is None
+                                                   else (weights.blocks[i],))
+            X_i, Y_i, *w_i = dask.compute(*parts)
+            if w_i:
+                fit_kwargs["sample_weight"] = w_i[0]
+            estimator.partial_fit(X_i, Y_i, **fit_kwargs)
+    return estimator
+
+
+__all__ = [
+    "cross_entropy",
+    "decision_function",
+    "entropy",
+    "js_divergence",
+    "kl_divergence",
+    "pairwise_divergence",
+    "partial_fit",
+    "predict",
+    "predict_proba",
+    "score",
+    "transform",
+]
