@@ -3,6 +3,7 @@
     python asv_benchmarks/ratios.py                 # information kernels
     python asv_benchmarks/ratios.py linear_model    # estimator fits
     python asv_benchmarks/ratios.py relatedness     # relatedness measures
+    python asv_benchmarks/ratios.py distributed     # Dask batch scoring
 
 The same numbers as asv's ``track_*`` benchmarks, without asv's environment
 set-up; used for docs/performance.md.
@@ -15,6 +16,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 
 from benchmarks import information as bench  # noqa: E402
 from benchmarks import linear_model  # noqa: E402
+from benchmarks import distributed  # noqa: E402
 from benchmarks import relatedness  # noqa: E402
 from benchmarks.common import median_time  # noqa: E402
 
@@ -71,7 +73,34 @@ def relatedness_report():
     print(f"\nmax |difference| to PyTorch: {case.track_max_abs_difference_to_torch():.2e}")
 
 
+def distributed_report():
+    """Batch scoring on a LocalCluster vs in-memory predict; driver memory."""
+    _header()
+    case = distributed.BatchScoring()
+    case.setup()
+    try:
+        ours = median_time(case.time_distributed_predict, repeat=3)
+        base = median_time(case.time_in_memory_predict, repeat=3)
+        print("| benchmark | fastmtl (s) | baseline | baseline (s) | ratio |")
+        print("|---|---|---|---|---|")
+        print(f"| distributed.predict 5000000x50, 20 tasks | {ours:.3f} | in-memory predict | "
+              f"{base:.3f} | {case.track_ratio_distributed_to_in_memory():.3f} |")
+        print(f"\nmax |difference| to in-memory: {case.track_max_abs_difference():.1e}")
+    finally:
+        case.teardown()
+    memory = distributed.DriverMemory()
+    for n_rows in memory.params:
+        memory.setup(n_rows)
+        try:
+            print(f"driver peak traced memory, {n_rows} rows: "
+                  f"{memory.track_driver_peak_traced_mb(n_rows):.1f} MiB")
+        finally:
+            memory.teardown(n_rows)
+
+
 def main():
+    if sys.argv[1:] == ["distributed"]:
+        return distributed_report()
     if sys.argv[1:] == ["linear_model"]:
         return linear_model_report()
     if sys.argv[1:] == ["relatedness"]:

@@ -52,7 +52,7 @@ def _dask():
 # --------------------------------------------------------------------------- #
 def _as_dask_array(X, name):
     """A Dask array (a Dask DataFrame's values, a NumPy array wrapped), 2-D."""
-    dask, da = _dask()
+    _, da = _dask()
     if hasattr(X, "to_dask_array"):  # Dask DataFrame / Series
         X = X.to_dask_array(lengths=True)
     elif not isinstance(X, da.Array):
@@ -80,10 +80,13 @@ def _feature_frame(block, names):
 
 
 def _model_key(estimator):
-    """The fitted model as one graph key that every chunk task depends on."""
+    """The fitted model as one graph key that every chunk task depends on.
+
+    A fresh key per call: a graph never reuses results a previous call left on
+    the workers for a model since refitted."""
     dask, _ = _dask()
     check_is_fitted(estimator)
-    return dask.delayed(estimator, pure=True, traverse=False)
+    return dask.delayed(estimator, pure=False, traverse=False)
 
 
 # --------------------------------------------------------------------------- #

@@ -12,14 +12,14 @@ import pytest
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-import joblib  # noqa: E402
-from sklearn.exceptions import NotFittedError  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+import joblib
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV
 
-import fastmtl  # noqa: E402
-from fastmtl import SharedLatentClassifier, SharedLatentRegressor  # noqa: E402
-from fastmtl import distributed as dist  # noqa: E402
-from fastmtl.datasets import make_multitask_regression  # noqa: E402
+import fastmtl
+from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+from fastmtl import distributed as dist
+from fastmtl.datasets import make_multitask_regression
 
 
 @pytest.fixture(scope="module")
