@@ -35,12 +35,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT_OPTIONS
-
-# Loss of a task, by code.
-SQUARED = 0
-LOGISTIC = 1
-SOFTMAX = 2
-CONSTANT = 3  # a classification task with a single class: no output to learn
+from . import _scalar
+from ._scalar import CONSTANT, LOGISTIC, SOFTMAX, SQUARED  # noqa: F401 (re-exported)
 
 # Adam's constants (Kingma & Ba, 2015).
 ADAM_BETA1 = 0.9
@@ -53,14 +49,6 @@ DIVERGED = 1
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _log1pexp(x):
-    """log(1 + exp(x)) without overflow."""
-    if x > 0.0:
-        return x + np.log1p(np.exp(-x))
-    return np.log1p(np.exp(x))
-
-
-@njit(inline="always", **JIT_OPTIONS)
 def _score(V, b, o, z):
     s = b[o]
     for c in range(z.shape[0]):
@@ -68,19 +56,9 @@ def _score(V, b, o, z):
     return s
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _single_output_loss(kind, s, target, scale2):
-    """(loss, derivative in the internal score) of a regression or binary target."""
-    if kind == SQUARED:
-        r = s - target
-        return 0.5 * scale2 * r * r, scale2 * r
-    loss = _log1pexp(-s) if target > 0.5 else _log1pexp(s)
-    if s >= 0.0:
-        p = 1.0 / (1.0 + np.exp(-s))
-    else:
-        e = np.exp(s)
-        p = e / (1.0 + e)
-    return loss, p - target
+_single_output_loss = njit(inline="always", **JIT_OPTIONS)(_scalar.single_output_loss)
+_adam = njit(inline="always", **JIT_OPTIONS)(_scalar.adam)
+_soft_threshold = njit(inline="always", **JIT_OPTIONS)(_scalar.soft_threshold)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -308,15 +286,6 @@ def add_penalty_gradients(U, V, out_scale, out_scale2, task_out, graph, graph_pe
     return value
 
 
-@njit(inline="always", **JIT_OPTIONS)
-def _adam(p, g, m, v, lr_t, beta1, beta2, eps):
-    """One Adam update of a scalar; returns (new p, its per-coordinate step)."""
-    m_new = beta1 * m + (1.0 - beta1) * g
-    v_new = beta2 * v + (1.0 - beta2) * g * g
-    step = lr_t / (np.sqrt(v_new) + eps)
-    return p - step * m_new, m_new, v_new, step
-
-
 @njit(**JIT_OPTIONS)
 def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
                 learning_rate, out_scale, l1_v, fit_intercept):
@@ -343,13 +312,7 @@ def adam_update(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, step_count,
             p, mV[o, c], vV[o, c], step = _adam(V[o, c], gV[o, c], mV[o, c], vV[o, c],
                                                 lr_t, beta1, beta2, eps)
             if l1_v != 0.0:
-                cut = step * bias1 * l1_v * out_scale[o]
-                if p > cut:
-                    p -= cut
-                elif p < -cut:
-                    p += cut
-                else:
-                    p = 0.0
+                p = _soft_threshold(p, step * bias1 * l1_v * out_scale[o])
             V[o, c] = p
         if fit_intercept:
             b[o], mb[o], vb[o], _ = _adam(b[o], gb[o], mb[o], vb[o], lr_t,
