@@ -34,6 +34,10 @@ CUDA_TILE = 16
 # many elements: below it the host-device transfer costs more than it saves.
 CUDA_AUTO_MIN_ELEMENTS = 1 << 22
 
+# Rows of X sent to the GPU at a time when scoring on device="cuda" (bounds
+# the GPU memory of predict / transform: rows x n_features x 8 bytes).
+CUDA_SCORE_BATCH_ROWS = 1 << 18
+
 # Relative tolerance for "sums to one", by input dtype.
 SUM_TOLERANCE = {"float32": 1e-4, "float64": 1e-6}
 

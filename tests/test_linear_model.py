@@ -362,10 +362,16 @@ def test_float32_fortran_and_strided_inputs():
     np.testing.assert_allclose(est32.coef_, ref.coef_, rtol=1e-4, atol=1e-5)
 
 
-def test_device_cuda_without_gpu_is_a_clear_error(monkeypatch):
+def test_device_cuda_without_a_gpu_raises_and_a_gpu_model_scores_anywhere(monkeypatch):
     from fastmtl import _backend
 
+    X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)[:2]
     monkeypatch.setattr(_backend, "cuda_available", lambda: False)
-    X, Y = make_multitask_regression(20, 2, 4, shared_X=True, random_state=0)
-    with pytest.raises(RuntimeError, match="CUDA"):
-        SharedLatentRegressor(device="cuda").fit(X, Y)
+    with pytest.raises(RuntimeError, match="needs a CUDA GPU"):
+        SharedLatentRegressor(2, device="cuda").fit(X, Y)
+    with pytest.raises(RuntimeError, match="needs a CUDA GPU"):
+        SharedLatentRegressor(2, device="cuda").partial_fit(X, Y)
+    model = SharedLatentRegressor(2, max_iter=3, tol=None, random_state=0).fit(X, Y)
+    # As if fitted on a GPU machine and unpickled here: scoring falls back to the CPU.
+    model.set_params(device="cuda")
+    np.testing.assert_allclose(model.predict(X), X @ model.coef_.T + model.intercept_)

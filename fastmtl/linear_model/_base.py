@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._backend import DEVICES, select_device
+from .._backend import DEVICES, cuda_available, select_device
 from .._validation import check_option, check_targets, missing_mask
 from . import _solver
 from ._graph import ESTIMATED_GRAPHS, check_task_graph, estimate_task_graph
@@ -81,12 +81,9 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
 
-    def _check_device(self):
-        if select_device(self.device, (), 0) == "cuda":
-            raise NotImplementedError(
-                "Training on the GPU (device='cuda') is not available yet; "
-                "use device='cpu' or 'auto'."
-            )
+    def _training_device(self, X):
+        """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``)."""
+        return select_device(self.device, (), X.size * self._n_factors())
 
     # ------------------------------------------------------------------ #
     # Fitting                                                            #
@@ -136,9 +133,9 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
-        self._check_device()
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=True)
+        device = self._training_device(X)
         rng = check_random_state(self.random_state)
         n_samples = X.shape[0]
         train_weight = sample_weight
@@ -165,7 +162,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             state = self._initial_state(X, layout, obs, rng)
         weighting = initial_task_weights(self.task_weights, layout.n_tasks)
         graph = self._task_graph(Y, train_weight, layout)
-        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept)
+        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept,
+                          device)
         state, weights, log = _solver.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=self.max_iter, batch_size=self.batch_size,
@@ -183,10 +181,10 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
 
     def _partial_fit(self, X, Y, sample_weight, classes):
         self._check_params()
-        self._check_device()
         first = not hasattr(self, "_state")
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, Y, sample_weight, reset=first)
+        device = self._training_device(X)
         if first:
             rng = check_random_state(self.random_state)
             layout = self._layout(Y, sample_weight, classes=classes)
@@ -204,7 +202,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             rng, layout, state = self._rng, self._layout_, self._state
             obs = self._observations(Y, sample_weight, layout)
             weighting, graph = self._weighting, self.task_graph_
-        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept)
+        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept,
+                          device)
         state, weights, log = _solver.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=1, batch_size=self.batch_size, learning_rate=self.learning_rate,
@@ -270,10 +269,21 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, decision)
         return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
 
+    def _affine(self, X, W, bias):
+        """``X @ W.T + bias`` for validated ``X``, on the device ``device`` picks."""
+        # A model fitted on a GPU scores on a machine without one: no GPU, no
+        # transfer. Training on device="cuda" without a GPU raises instead.
+        if (self.device != "cpu" and cuda_available()
+                and select_device(self.device, (), X.size * W.shape[0]) == "cuda"):
+            from ._sgd_cuda import affine
+
+            return affine(X, W, bias)
+        return X @ W.T + bias
+
     def _decision(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ self.coef_.T + self.intercept_
+        return self._affine(X, self.coef_, self.intercept_)
 
     def transform(self, X):
         """Project ``X`` onto the shared factors (latent features / atom activations).
@@ -288,7 +298,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ getattr(self, self._factor_attribute).T
+        return self._affine(X, getattr(self, self._factor_attribute), 0.0)
 
     def objective(self, X, y, sample_weight=None):
         """Value of the training objective at the fitted parameters.

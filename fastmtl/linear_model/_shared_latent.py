@@ -78,7 +78,12 @@ default="uniform"
     verbose : int, default=0
         Print the loss and time of every epoch.
     device : {"auto", "cpu", "cuda"}, default="auto"
-        Where to train. "auto" trains on the CPU.
+        Where to train and score. "cuda" runs the epochs on an NVIDIA GPU
+        (numba-cuda; the same objective and updates, deterministic per seed)
+        and scores in row batches; "auto" uses the GPU when one is usable and
+        the work (``X.size`` times the outputs or factors) reaches
+        ``fastmtl._config.CUDA_AUTO_MIN_ELEMENTS``. The fitted model holds
+        NumPy arrays either way: it pickles and predicts without a GPU.
 {extra_params}
     Attributes
     ----------

@@ -81,6 +81,7 @@ class Problem:
     layout: object  # _targets.TaskLayout
     penalties: Penalties
     fit_intercept: bool
+    device: str = "cpu"  # where epochs run: "cpu" or "cuda"
 
     @property
     def out_scale2(self):
@@ -99,7 +100,14 @@ class Workspace:
 
 
 def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
-    """One epoch of minibatch Adam; returns each task's mean loss over it."""
+    """One epoch of minibatch Adam; returns each task's loss sum over it (None
+    if it diverged). ``work`` is a ``Workspace`` on the CPU, a
+    ``_sgd_cuda.DeviceProblem`` on the GPU."""
+    if problem.device == "cuda":
+        from . import _sgd_cuda
+
+        return _sgd_cuda.run_epoch(problem, work, state, task_factor, order, batch_size,
+                                   learning_rate)
     layout, pen, obs = problem.layout, problem.penalties, problem.obs
     task_loss = np.zeros(layout.n_tasks)
     status = _sgd_cpu.run_epoch(
@@ -235,8 +243,13 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     """
     strategy, weights = weighting
     layout = problem.layout
-    work = Workspace(batch_size, state.U.shape[0], state.U.shape[1],
-                     layout.n_outputs, layout.n_tasks)
+    if problem.device == "cuda":
+        from . import _sgd_cuda
+
+        work = _sgd_cuda.DeviceProblem(problem, batch_size)
+    else:
+        work = Workspace(batch_size, state.U.shape[0], state.U.shape[1],
+                         layout.n_outputs, layout.n_tasks)
     rule = StoppingRule(tol, n_iter_no_change, maximize=validation is not None)
     log = TrainingLog()
     best_state = None

@@ -1,0 +1,109 @@
+"""Training and scoring the estimators on CUDA against the CPU kernels (tiny problems)."""
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+from fastmtl import (
+    SharedCodebookRegressor,
+    SharedLatentClassifier,
+    SharedLatentRegressor,
+    _config,
+)
+from fastmtl.datasets import make_multitask_regression
+from fastmtl.linear_model._solver import DivergenceError
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def _regression(seed=0):
+    X, Y = make_multitask_regression(14, 3, 5, shared_X=True, missing_rate=0.3,
+                                     random_state=seed)[:2]
+    return X, Y
+
+
+def _labels(Y):
+    labels = np.column_stack([Y[:, 0] > 0, np.digitize(Y[:, 1], [-1.0, 0.0, 1.0]),
+                              Y[:, 2] > 0.3, np.ones(len(Y))]).astype(float)
+    labels[::4, 0] = np.nan
+    return labels  # binary with gaps, multiclass, binary, single-class
+
+
+def _both(estimator, X, Y, **fit):
+    cpu = pickle.loads(pickle.dumps(estimator.set_params(device="cpu"))).fit(X, Y, **fit)
+    gpu = estimator.set_params(device="cuda").fit(X, Y, **fit)
+    return cpu, gpu
+
+
+@pytest.mark.parametrize("estimator, kind", [
+    (SharedLatentRegressor(2, task_weights="dynamic"), "regression"),
+    (SharedCodebookRegressor(2, sparsity=0.02, task_graph=np.ones((3, 3)),
+                             graph_penalty=0.05), "regression"),
+    (SharedLatentClassifier(2, alpha=0.01), "classification"),
+])
+def test_cuda_fit_matches_cpu_fit(estimator, kind):
+    X, Y = _regression()
+    if kind == "classification":
+        Y = _labels(Y)
+    sw = np.linspace(0.5, 1.5, len(X))
+    estimator.set_params(max_iter=3, tol=None, batch_size=8, random_state=0)
+    cpu, gpu = _both(estimator, X, Y, sample_weight=sw)
+    objective = cpu.objective(X, Y, sample_weight=sw)
+    assert gpu.objective(X, Y, sample_weight=sw) == pytest.approx(objective, rel=1e-6)
+    np.testing.assert_allclose(gpu.loss_curve_, cpu.loss_curve_, rtol=1e-6)
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(gpu.task_weights_, cpu.task_weights_, rtol=1e-6)
+    assert type(gpu.coef_) is np.ndarray and type(gpu._state.U) is np.ndarray
+    if kind == "regression":
+        np.testing.assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-6, atol=1e-9)
+    else:
+        np.testing.assert_array_equal(gpu.predict(X), cpu.predict(X))
+
+
+def test_cuda_fit_is_deterministic_and_partial_fit_matches():
+    X, Y = _regression(1)
+    model = SharedLatentRegressor(2, max_iter=2, tol=None, batch_size=4, random_state=3,
+                                  device="cuda")
+    first, again = model.fit(X, Y).coef_.copy(), model.fit(X, Y).coef_.copy()
+    np.testing.assert_array_equal(first, again)
+    cpu = SharedLatentRegressor(2, batch_size=4, random_state=3, device="cpu")
+    gpu = SharedLatentRegressor(2, batch_size=4, random_state=3, device="cuda")
+    for half in (slice(0, 7), slice(7, 14)):
+        cpu.partial_fit(X[half], Y[half])
+        gpu.partial_fit(X[half], Y[half])
+    np.testing.assert_allclose(gpu.coef_, cpu.coef_, rtol=1e-6, atol=1e-9)
+
+
+def test_cuda_scoring_streams_batches(monkeypatch):
+    X, Y = _regression(2)
+    model = SharedLatentClassifier(2, max_iter=2, tol=None, random_state=0,
+                                   device="cpu").fit(X, _labels(Y))
+    expected = (model.decision_function(X), model.predict_proba(X), model.transform(X))
+    monkeypatch.setattr(_config, "CUDA_SCORE_BATCH_ROWS", 5)  # 14 rows: 3 batches
+    model.set_params(device="cuda")
+    np.testing.assert_allclose(model.decision_function(X), expected[0], rtol=1e-12)
+    for got, want in zip(model.predict_proba(X), expected[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(model.transform(X), expected[2], rtol=1e-12)
+
+
+def test_cuda_fitted_model_pickles_and_predicts_on_cpu():
+    X, Y = _regression(3)
+    gpu = SharedLatentRegressor(2, max_iter=2, tol=None, random_state=0,
+                                device="cuda").fit(X, Y)
+    restored = pickle.loads(pickle.dumps(gpu)).set_params(device="cpu")
+    np.testing.assert_allclose(restored.predict(X), gpu.predict(X), rtol=1e-12)
+
+
+def test_cuda_divergence_is_detected_and_state_kept_finite():
+    X, Y = _regression(4)
+    model = SharedLatentRegressor(2, max_iter=3, tol=None, learning_rate=1e200,
+                                  random_state=0, device="cuda")
+    with pytest.raises(DivergenceError, match="learning_rate"):
+        model.fit(X * 1e150, Y)
