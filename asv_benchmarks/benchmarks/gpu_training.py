@@ -96,9 +96,16 @@ class GPUPredictThroughput:
         self.model.fit(self.X[:2000], self.X[:2000, :N_TASKS] @ rng.random(N_TASKS))
 
     def _gemm(self):
-        from fastmtl.linear_model._sgd_cuda import affine
+        """The bare GEMM in PyTorch, streamed from host memory in the same batches."""
+        import torch
 
-        affine(self.X, self.model.coef_, 0.0)
+        from fastmtl import _config
+
+        W = torch.from_numpy(self.model.coef_.T.copy()).cuda()
+        rows = _config.CUDA_SCORE_BATCH_ROWS
+        for start in range(0, self.rows, rows):
+            (torch.from_numpy(self.X[start:start + rows]).cuda() @ W).cpu()
+        torch.cuda.synchronize()
 
     def track_predict_rows_per_second(self):
         import time
