@@ -70,6 +70,20 @@ def _rows_chunked(X, name):
     return X
 
 
+def _aligned_arrays(X, Y, sample_weight):
+    """``X`` in whole rows; ``Y`` and ``sample_weight`` (or None) in its row chunks."""
+    X = _rows_chunked(X, "X")
+    Y = _as_dask_array(Y, "Y")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and Y have inconsistent numbers of samples: {X.shape[0]} "
+                         f"and {Y.shape[0]}.")
+    Y = Y.rechunk((X.chunks[0],) + ((-1,) if Y.ndim == 2 else ()))
+    if sample_weight is not None:
+        sample_weight = _as_dask_array(sample_weight, "sample_weight").rechunk(
+            (X.chunks[0],))
+    return X, Y, sample_weight
+
+
 def _feature_frame(block, names):
     """A chunk as a DataFrame with the fitted feature names (no sklearn warning)."""
     if names is None:
@@ -246,21 +260,12 @@ def score(estimator, X, Y, sample_weight=None):
                         "estimator; use dask-ml's scorers for other estimators.")
     from .linear_model._base import MultiTaskClassifierMixin
 
-    X = _rows_chunked(X, "X")
-    Y = _as_dask_array(Y, "Y")
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and Y have inconsistent numbers of samples: {X.shape[0]} "
-                         f"and {Y.shape[0]}.")
-    Y = Y.rechunk((X.chunks[0],) + ((-1,) if Y.ndim == 2 else ()))
+    X, Y, w = _aligned_arrays(X, Y, sample_weight)
     model = _model_key(estimator)
     names = getattr(estimator, "feature_names_in_", None)
     T = Y.shape[1] if Y.ndim == 2 else 1
     args = [X, "ij", Y, "ik" if Y.ndim == 2 else "i"]
-    if sample_weight is not None:
-        w = _as_dask_array(sample_weight, "sample_weight").rechunk((X.chunks[0],))
-        args += [w, "i"]
-    else:
-        args += [None, None]
+    args += [w, "i"] if w is not None else [None, None]
     stats = da.blockwise(_score_block, "ist", *args, model, None, names, None,
                          new_axes={"s": 5, "t": T}, adjust_chunks={"i": 1},
                          concatenate=True, dtype=float,
@@ -427,15 +432,7 @@ def partial_fit(estimator, X, Y, *, n_epochs=1, sample_weight=None, classes=None
         raise TypeError(f"{type(estimator).__name__} has no partial_fit.")
     if not isinstance(n_epochs, numbers.Integral) or n_epochs < 1:
         raise ValueError(f"n_epochs must be a positive integer; got {n_epochs!r}.")
-    X = _rows_chunked(X, "X")
-    Y = _as_dask_array(Y, "Y")
-    if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and Y have inconsistent numbers of samples: {X.shape[0]} "
-                         f"and {Y.shape[0]}.")
-    Y = Y.rechunk((X.chunks[0],) + ((-1,) if Y.ndim == 2 else ()))
-    weights = None
-    if sample_weight is not None:
-        weights = _as_dask_array(sample_weight, "sample_weight").rechunk((X.chunks[0],))
+    X, Y, weights = _aligned_arrays(X, Y, sample_weight)
     rng = check_random_state(random_state)
     fit_kwargs = {} if classes is None else {"classes": classes}
     for _ in range(n_epochs):
