@@ -80,12 +80,16 @@ def _softmax_loss(V, b, out0, nout, z, label, g):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _observation_loss(kind, V, b, out0, nout, z, target, scale2, g):
+def _observation_loss(kind, V, b, out0, nout, z, target, out_scale2, g):
     """(loss, number of outputs) of one observed target, whose loss derivative
-    in each of its outputs' internal scores goes into ``g``."""
+    in each of its outputs' internal scores goes into ``g``. A single-class
+    task has no output (and no valid ``out0``): (0, 0)."""
+    if kind == CONSTANT:
+        return 0.0, 0
     if kind == SOFTMAX:
         return _softmax_loss(V, b, out0, nout, z, int(target), g), nout
-    loss, g[0] = _single_output_loss(kind, _score(V, b, out0, z), target, scale2)
+    loss, g[0] = _single_output_loss(kind, _score(V, b, out0, z), target,
+                                     out_scale2[out0])
     return loss, 1
 
 
@@ -121,12 +125,9 @@ def score_derivatives(X, obs_ptr, obs_task, obs_target, obs_weight, task_kind,
         _project(U, X[i], z)
         for e in range(obs_ptr[i], obs_ptr[i + 1]):
             t = obs_task[e]
-            kind = task_kind[t]
-            if kind == CONSTANT:
-                continue
             out0 = task_out[t]
-            _, nout = _observation_loss(kind, V, b, out0, task_nout[t], z,
-                                        obs_target[e], out_scale2[out0], g)
+            _, nout = _observation_loss(task_kind[t], V, b, out0, task_nout[t], z,
+                                        obs_target[e], out_scale2, g)
             for q in range(nout):
                 D[i, out0 + q] = obs_weight[e] * g[q]
 
@@ -166,13 +167,10 @@ def accumulate_blocks(X, rows, block_rows, obs_ptr, obs_task, obs_target, obs_we
             gz[:] = 0.0
             for e in range(obs_ptr[i], obs_ptr[i + 1]):
                 t = obs_task[e]
-                kind = task_kind[t]
-                if kind == CONSTANT:
-                    continue
                 out0 = task_out[t]
                 w = obs_weight[e] * task_factor[t]
-                loss, nout = _observation_loss(kind, V, b, out0, task_nout[t], z,
-                                               obs_target[e], out_scale2[out0], g)
+                loss, nout = _observation_loss(task_kind[t], V, b, out0, task_nout[t], z,
+                                               obs_target[e], out_scale2, g)
                 task_loss[t] += obs_weight[e] * loss
                 for q in range(nout):
                     o = out0 + q
