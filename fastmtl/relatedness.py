@@ -20,13 +20,17 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_option, check_targets, missing_mask
+from ._targets import check_targets, missing_mask
+from ._validation import check_option
 from .information import pairwise_divergence
 
 DIVERGENCE_METRICS = ("js", "kl", "symmetric_kl")
 TARGET_TYPES = ("auto", "continuous", "categorical")
 GRAPH_KINDS = ("correlation", "similarity", "divergence")
 DISPLAY_KINDS = ("gradient", "correlation") + DIVERGENCE_METRICS
+# Fewest shared samples behind a correlation that a graph may use (the Fisher
+# z-test needs n - 3 > 0).
+MIN_CORRELATION_OVERLAP = 4
 
 
 # --------------------------------------------------------------------------- #
@@ -35,7 +39,7 @@ DISPLAY_KINDS = ("gradient", "correlation") + DIVERGENCE_METRICS
 def _check_task_targets(Y, *, numeric, name="Y"):
     """``Y`` as a 2-D array and its observed mask; every task observed at least once."""
     Y, _ = check_targets(Y, np.shape(Y)[0] if np.ndim(Y) else 0,
-                         estimator_name="fastmtl.relatedness", numeric=numeric)
+                         context="fastmtl.relatedness", numeric=numeric)
     if numeric:
         Y = Y.astype(np.float64, copy=False)
     observed = ~missing_mask(Y, None)
@@ -143,7 +147,8 @@ def correlation_graph(Y, *, confidence=0.99):
 
     if not isinstance(confidence, numbers.Real) or not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1); got {confidence!r}.")
-    R, counts = task_correlation(Y, min_overlap=4, return_counts=True)
+    R, counts = task_correlation(Y, min_overlap=MIN_CORRELATION_OVERLAP,
+                                 return_counts=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.arctanh(R) * np.sqrt(np.maximum(counts - 3, 0))
     significant = np.nan_to_num(z, nan=-np.inf) > norm.ppf(confidence)

@@ -1,4 +1,6 @@
 """Task relatedness: measures against oracles, graphs, propagation gain, display."""
+import warnings
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -451,3 +453,19 @@ def test_importing_fastmtl_does_not_import_matplotlib():
     code = ("import sys, fastmtl, fastmtl.relatedness; "
             "assert 'matplotlib' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_correlation_graph_on_stacked_tasks_warns_and_names_the_remedy():
+    from fastmtl import SharedLatentRegressor
+    from fastmtl.datasets import make_multitask_regression
+
+    X, Y = make_multitask_regression(20, 3, 4, random_state=0)  # disjoint rows
+    model = SharedLatentRegressor(task_graph="correlation", graph_penalty=1.0,
+                                  max_iter=3, tol=None, random_state=0)
+    with pytest.warns(UserWarning, match="no edge.*'js' or 'kl'"):
+        model.fit(X, Y)
+    assert not model.task_graph_.any()
+    X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        model.fit(X, Y)  # shared rows: no warning

@@ -16,7 +16,8 @@ from sklearn.utils import check_random_state, check_scalar
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._backend import DEVICES, cuda_available, select_device
-from .._validation import check_option, check_targets, missing_mask
+from .._targets import check_targets, missing_mask
+from .._validation import check_option
 from . import _solver
 from ._graph import ESTIMATED_GRAPHS, check_task_graph, estimate_task_graph
 from ._solver import FactorState, Penalties, Problem
@@ -90,7 +91,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ #
     def _validate_training_data(self, X, Y, sample_weight, reset):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], order="C")
-        Y, one_d = check_targets(Y, X.shape[0], estimator_name=type(self).__name__,
+        Y, one_d = check_targets(Y, X.shape[0], context=type(self).__name__,
                                  numeric=self._numeric_targets)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
@@ -263,7 +264,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     def _mean_score(self, X, y, sample_weight):
         """Mean over tasks of ``_task_scores`` on the observed targets of ``y``."""
         decision = self._decision(X)
-        Y, _ = check_targets(y, decision.shape[0], estimator_name=type(self).__name__,
+        Y, _ = check_targets(y, decision.shape[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, decision)
@@ -313,7 +314,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         """The training problem on new data, with the fitted layout and graph."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
-        Y, _ = check_targets(Y, X.shape[0], estimator_name=type(self).__name__,
+        Y, _ = check_targets(Y, X.shape[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
@@ -332,7 +333,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         """``Y`` as numbers (NaN = missing; labels as class indices) and its
         target type, for the relatedness measures."""
         check_is_fitted(self)
-        Y, _ = check_targets(Y, np.shape(Y)[0], estimator_name=type(self).__name__,
+        Y, _ = check_targets(Y, np.shape(Y)[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
         if Y.shape[1] != self.n_tasks_:
             raise ValueError(f"Y has {Y.shape[1]} tasks but {type(self).__name__} was "

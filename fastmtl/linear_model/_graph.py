@@ -1,12 +1,29 @@
 """The task graph of knowledge propagation: ``graph_penalty sum_st A_st ||w_s - w_t||^2``."""
+import warnings
+
 import numpy as np
 
-from ..relatedness import correlation_graph, relatedness_to_graph, task_divergence
+from ..relatedness import (MIN_CORRELATION_OVERLAP, correlation_graph,
+                           relatedness_to_graph, task_divergence)
 
 # Names of graphs estimated from the training targets (``fastmtl.relatedness``).
 ESTIMATED_GRAPHS = ("correlation", "kl", "js")
 # Pseudo-count per bin for task_graph="kl": KL is infinite across empty bins.
 KL_SMOOTHING = 0.5
+
+
+def _warn_if_no_overlap(Y):
+    """Correlations need shared samples; stacked tasks have none."""
+    observed = (~np.isnan(Y)).astype(np.float64)
+    shared = observed.T @ observed
+    np.fill_diagonal(shared, 0.0)
+    if Y.shape[1] > 1 and shared.max() < MIN_CORRELATION_OVERLAP:
+        warnings.warn(
+            "task_graph='correlation' needs tasks observed on the same samples (at "
+            f"least {MIN_CORRELATION_OVERLAP} in common), and no two tasks are: the "
+            "graph has no edge and graph_penalty does nothing. Use task_graph='js' or "
+            "'kl' (similar target distributions), or pass a graph.",
+            UserWarning, stacklevel=5)
 
 
 def estimate_task_graph(name, Y, target_type, sample_weight):
@@ -18,6 +35,7 @@ def estimate_task_graph(name, Y, target_type, sample_weight):
     """
     Y = np.where(sample_weight[:, None] > 0, Y, np.nan)
     if name == "correlation":
+        _warn_if_no_overlap(Y)
         return correlation_graph(Y)
     D = task_divergence(Y, metric=name, target_type=target_type,
                         smoothing=KL_SMOOTHING if name == "kl" else 0.0)
