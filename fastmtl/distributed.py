@@ -25,15 +25,16 @@ fits the candidates on the cluster's workers.
 A bad chunk raises the same ``ValueError`` as the in-memory call on the whole
 array, indices included.
 """
+import functools
 import numbers
+import operator
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import information
-from ._validation import as_float_array, check_option, row_offsets, sum_tolerance
-from .information._api import METRICS, prepare_rows
+from ._validation import as_float_array, check_option, row_offsets
 
 
 def _dask():
@@ -185,93 +186,44 @@ def transform(estimator, X):
     return _map_method(estimator, X, "transform")
 
 
-def _score_block(X_block, Y_block, w_block, model, names):
-    """Per task sufficient statistics of the chunk, for :func:`_combine_scores`."""
-    from .linear_model._base import MultiTaskClassifierMixin
-
-    X_block = _feature_frame(X_block, names)
-    Y = Y_block[:, None] if Y_block.ndim == 1 else Y_block
-    w = np.ones(Y.shape[0]) if w_block is None else np.asarray(w_block, dtype=float)
-    prediction = model.predict(X_block)
-    prediction = prediction[:, None] if prediction.ndim == 1 else prediction
-    T = Y.shape[1]
-    stats = np.zeros((5, T))  # weight, mean, M2 of y, squared error, count
-    for t in range(T):
-        if isinstance(model, MultiTaskClassifierMixin):
-            seen = model._observed(Y[:, [t]])[:, 0]
-            wt = w[seen]
-            stats[0, t] = wt.sum()
-            stats[3, t] = np.sum(wt * (prediction[seen, t] == Y[seen, t]))
-        else:
-            y = np.asarray(Y[:, t], dtype=float)
-            seen = ~np.isnan(y)
-            wt, yt = w[seen], y[seen]
-            total = wt.sum()
-            stats[0, t] = total
-            if total > 0:
-                mean = np.sum(wt * yt) / total
-                stats[1, t] = mean
-                stats[2, t] = np.sum(wt * (yt - mean) ** 2)
-            stats[3, t] = np.sum(wt * (yt - prediction[seen, t]) ** 2)
-        stats[4, t] = seen.sum()
-    return stats[None]
-
-
-def _combine_scores(stats, classifier):
-    """Mean task score from per-chunk statistics (Chan et al.'s pairwise update)."""
-    weight = stats[:, 0].sum(axis=0)
-    count = stats[:, 4].sum(axis=0)
-    if classifier:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            scores = np.where(count > 0, stats[:, 3].sum(axis=0) / weight, np.nan)
-    else:
-        w_acc, mean_acc, m2_acc = stats[0, 0], stats[0, 1], stats[0, 2]
-        for w_b, mean_b, m2_b in zip(stats[1:, 0], stats[1:, 1], stats[1:, 2]):
-            total = w_acc + w_b
-            with np.errstate(invalid="ignore", divide="ignore"):
-                delta = np.where(total > 0, mean_b - mean_acc, 0.0)
-                share = np.where(total > 0, w_b / total, 0.0)
-            m2_acc = m2_acc + m2_b + delta ** 2 * w_acc * share
-            mean_acc = mean_acc + delta * share
-            w_acc = total
-        residual = stats[:, 3].sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r2 = 1.0 - residual / m2_acc
-        # r2_score's convention for a constant target: 1 if predicted exactly, else 0.
-        r2 = np.where(m2_acc > 0, r2, np.where(residual == 0, 1.0, 0.0))
-        scores = np.where(count >= 2, r2, np.nan)
-    kept = scores[~np.isnan(scores)]
-    if kept.size == 0:
-        raise ValueError("No task of Y has enough observed targets to be scored.")
-    return float(kept.mean())
+def _chunk_statistics(X_block, Y_block, w_block, model, names):
+    """The estimator's per-task score statistics on one chunk (they add up)."""
+    return model._score_statistics(_feature_frame(X_block, names), Y_block, w_block)
 
 
 def score(estimator, X, Y, sample_weight=None):
     """``estimator.score`` of a fastmtl estimator on Dask arrays; computed, a float.
 
-    Each chunk reduces to per-task sufficient statistics (weights, means,
-    squared deviations, errors or hits), combined exactly on the client: the
-    mean over tasks of R² (or accuracy) on the observed targets, equal to the
-    in-memory ``score`` up to rounding.
+    Each chunk reduces to the estimator's per-task score statistics (weights,
+    means, squared deviations, errors or hits; see :mod:`fastmtl.metrics`),
+    merged exactly on the client, so the result equals the in-memory
+    ``score`` up to rounding.
+
+    Parameters
+    ----------
+    estimator : fitted fastmtl multi-task estimator
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+    Y : dask.array.Array of shape (n_samples, n_tasks) or (n_samples,)
+        Targets; NaN (or the classifier's ``missing_label``) marks a missing one.
+    sample_weight : dask.array.Array of shape (n_samples,), default=None
+
+    Returns
+    -------
+    score : float
     """
-    dask, da = _dask()
-    if not hasattr(estimator, "_task_scores"):
+    dask, _ = _dask()
+    if not hasattr(estimator, "_score_statistics"):
         raise TypeError(f"{type(estimator).__name__} is not a fastmtl multi-task "
                         "estimator; use dask-ml's scorers for other estimators.")
-    from .linear_model._base import MultiTaskClassifierMixin
-
+    check_is_fitted(estimator)
     X, Y, w = _aligned_arrays(X, Y, sample_weight)
     model = _model_key(estimator)
     names = getattr(estimator, "feature_names_in_", None)
-    T = Y.shape[1] if Y.ndim == 2 else 1
-    args = [X, "ij", Y, "ik" if Y.ndim == 2 else "i"]
-    args += [w, "i"] if w is not None else [None, None]
-    stats = da.blockwise(_score_block, "ist", *args, model, None, names, None,
-                         new_axes={"s": 5, "t": T}, adjust_chunks={"i": 1},
-                         concatenate=True, dtype=float,
-                         meta=np.empty((0, 0, 0)))
-    (stats,) = dask.compute(stats)
-    return _combine_scores(stats, isinstance(estimator, MultiTaskClassifierMixin))
+    chunk = dask.delayed(_chunk_statistics, pure=True)
+    parts = [chunk(X.blocks[i], Y.blocks[i], None if w is None else w.blocks[i], model,
+                   names) for i in range(X.numblocks[0])]
+    statistics = functools.reduce(operator.add, dask.compute(*parts))
+    return estimator._statistics_score(statistics)
 
 
 # --------------------------------------------------------------------------- #
@@ -287,20 +239,19 @@ def _row_numbers(X):
     return da.arange(X.shape[0], chunks=(X.chunks[0],))
 
 
-def _check_chunk(block, name, start, normalize, log_input, tol):
+def _check_chunk(block, name, start, normalize, log_input):
     """Raise the in-memory error for a bad row of a chunk, indexed in the whole."""
     with row_offsets(**{name: start}):
-        prepare_rows(block, name, log_input=log_input,
-                     normalize=normalize, check_input=True, tol=tol)
+        information.check_distributions(block, normalize=normalize, log_input=log_input,
+                                        name=name)
 
 
 def _pairwise_block(P_block, Q_block, p_start, q_start, metric, base, normalize,
                     log_input, same):
     # Q = P in memory names every bad row "P"; so do the chunks of Q here.
     P_block, Q_block = as_float_array(P_block, "P"), as_float_array(Q_block, "Q")
-    tol = sum_tolerance(P_block, Q_block)
-    _check_chunk(P_block, "P", _first(p_start), normalize, log_input, tol)
-    _check_chunk(Q_block, "P" if same else "Q", _first(q_start), normalize, log_input, tol)
+    _check_chunk(P_block, "P", _first(p_start), normalize, log_input)
+    _check_chunk(Q_block, "P" if same else "Q", _first(q_start), normalize, log_input)
     return information.pairwise_divergence(
         P_block, Q_block, metric=metric, base=base, normalize=normalize,
         log_input=log_input, device="cpu", check_input=False)
@@ -329,7 +280,7 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
         Chunks ``(P.chunks[0], Q.chunks[0])``.
     """
     _, da = _dask()
-    check_option(metric, "metric", METRICS)
+    check_option(metric, "metric", information.PAIRWISE_METRICS)
     P = _distributions(P, "P")
     Q_arr = P if Q is None else _distributions(Q, "Q")
     if P.shape[1] != Q_arr.shape[1]:

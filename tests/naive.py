@@ -67,7 +67,7 @@ def mutual_information_as_kl(J):
 
 
 # --------------------------------------------------------------------------- #
-# Multi-task objective (DESIGN §4) and an exact solver for its squared case   #
+# Multi-task objective (docs/design.md) and an exact solver for its squared case
 # --------------------------------------------------------------------------- #
 def _task_losses(X, Y, sample_weight, coef, intercept, losses):
     """Weighted mean loss of each task on its observed (non-NaN) targets."""
@@ -89,7 +89,7 @@ def _task_losses(X, Y, sample_weight, coef, intercept, losses):
 def multitask_objective(X, Y, U, V, b, *, alpha_u, alpha_v=0.0, l1_v=0.0,
                         task_weights=None, graph=None, graph_penalty=0.0,
                         sample_weight=None, losses=None):
-    """J of DESIGN §4 in the user's units: U (k, d), V (T, k) heads, b (T,)."""
+    """The objective of docs/design.md in the user's units: U (k, d), V (T, k), b (T,)."""
     T = Y.shape[1]
     losses = ["squared"] * T if losses is None else losses
     weights = np.ones(T) if task_weights is None else np.asarray(task_weights)

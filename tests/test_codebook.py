@@ -13,7 +13,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastmtl import SharedCodebookClassifier, SharedCodebookRegressor, SharedLatentRegressor
 from fastmtl.datasets import make_multitask_regression, unstack_tasks
-from fastmtl.linear_model import _sgd_cpu
+from fastmtl.linear_model._model import Moments, Params
+from fastmtl.linear_model._solvers import _adam, _sgd_cpu
 
 from . import naive
 from .test_sgd_solver import _finite_difference, _perturbed_state, _user_state
@@ -78,12 +79,13 @@ def test_prox_step_is_exact_soft_thresholding():
     lr, l1 = 0.1, 3.0
     V_before, mV, vV = V.copy(), moments[2].copy(), moments[3].copy()
     step = np.array([4], dtype=np.int64)
-    _sgd_cpu.adam_update(U, V, b, gU, gV, gb, *moments, step, lr, scale, l1, True)
-    b1, b2 = _sgd_cpu.ADAM_BETA1, _sgd_cpu.ADAM_BETA2
+    _sgd_cpu.adam_update(Params(U, V, b), Params(gU, gV, gb), Moments(*moments, step), lr,
+                         scale, l1, True)
+    b1, b2 = _adam.BETA1, _adam.BETA2
     m = b1 * mV + (1 - b1) * gV
     v = b2 * vV + (1 - b2) * gV ** 2
     m_hat, v_hat = m / (1 - b1 ** 5), v / (1 - b2 ** 5)
-    eta = lr / (np.sqrt(v_hat) + _sgd_cpu.ADAM_EPS / np.sqrt(1 - b2 ** 5))
+    eta = lr / (np.sqrt(v_hat) + _adam.EPS / np.sqrt(1 - b2 ** 5))
     z = V_before - eta * m_hat
     expected = np.sign(z) * np.maximum(np.abs(z) - eta * l1 * scale[:, None], 0.0)
     np.testing.assert_allclose(V, expected, rtol=1e-12, atol=1e-15)

@@ -12,13 +12,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+from fastmtl import (SharedCodebookClassifier, SharedCodebookRegressor,
+                     SharedLatentClassifier, SharedLatentRegressor)
 from fastmtl.datasets import (
     make_multitask_classification,
     make_multitask_regression,
     unstack_tasks,
 )
-from fastmtl.linear_model._solver import DivergenceError
+from fastmtl.exceptions import TrainingDivergedError
 
 ESTIMATORS = [SharedLatentRegressor(random_state=0), SharedLatentClassifier(random_state=0)]
 
@@ -174,8 +175,8 @@ def test_graph_penalty_pulls_linked_tasks_together_and_leaves_others():
 
 def test_bad_task_weights_and_graphs_are_named():
     X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)
-    for weights, match in [([1, 2], "shape"), ([1, -1, 1], "task 1"), ("loud", "one of"),
-                           ([0, 0, 0], "all zero")]:
+    for weights, match in [([1, 2], "shape"), ([1, -1, 1], "task 1"),
+                           ("loud", "'task_weights' parameter"), ([0, 0, 0], "all zero")]:
         with pytest.raises(ValueError, match=match):
             SharedLatentRegressor(task_weights=weights).fit(X, Y)
     for graph, match in [(np.ones((2, 2)), "3 tasks"), (-np.ones((3, 3)), "non-negative"),
@@ -251,7 +252,7 @@ def test_divergence_raises_an_error_naming_learning_rate():
     X, Y = make_multitask_regression(64, 2, 4, shared_X=True, random_state=0)
     X = X * 1e150
     est = SharedLatentRegressor(learning_rate=1e3, random_state=0)
-    with pytest.raises(DivergenceError, match="learning_rate") as info:
+    with pytest.raises(TrainingDivergedError, match="learning_rate") as info:
         est.fit(X, Y)
     assert isinstance(info.value, FloatingPointError) and isinstance(info.value, ValueError)
     assert not hasattr(est, "coef_")
@@ -375,3 +376,32 @@ def test_device_cuda_without_a_gpu_raises_and_a_gpu_model_scores_anywhere(monkey
     # As if fitted on a GPU machine and unpickled here: scoring falls back to the CPU.
     model.set_params(device="cuda")
     np.testing.assert_allclose(model.predict(X), X @ model.coef_.T + model.intercept_)
+
+
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedLatentClassifier,
+                                       SharedCodebookRegressor, SharedCodebookClassifier])
+def test_scikit_learn_parameter_validation(Estimator):
+    # Not among the checks parametrize_with_checks yields: run it by name.
+    from sklearn.utils.estimator_checks import check_param_validation
+
+    check_param_validation(Estimator.__name__, Estimator())
+
+
+@pytest.mark.parametrize("param, value", [
+    ("alpha", np.nan), ("alpha", -1.0), ("graph_penalty", np.inf), ("learning_rate", 0.0),
+    ("tol", np.nan), ("batch_size", True), ("batch_size", 0), ("max_iter", 2.5),
+    ("verbose", "loud"), ("random_state", "seed"), ("validation_fraction", np.nan),
+    ("n_components", 0), ("task_weights", 3), ("device", "gpu"), ("fit_intercept", 1),
+])
+def test_bad_parameters_are_rejected_by_name(param, value):
+    X, Y = make_multitask_regression(20, 2, 3, shared_X=True, random_state=0)
+    with pytest.raises((ValueError, TypeError), match=f"'{param}' parameter"):
+        SharedLatentRegressor(**{param: value}).fit(X, Y)
+
+
+def test_bad_missing_label_and_sparsity_are_rejected_by_name():
+    X, Y = make_multitask_classification(20, 2, 3, shared_X=True, random_state=0)
+    with pytest.raises((ValueError, TypeError), match="'missing_label' parameter"):
+        SharedLatentClassifier(missing_label=[1]).fit(X, Y)
+    with pytest.raises((ValueError, TypeError), match="'sparsity' parameter"):
+        SharedCodebookRegressor(sparsity=np.nan).fit(X, Y.astype(float))

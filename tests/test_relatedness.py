@@ -18,7 +18,7 @@ from fastmtl import (
     SharedLatentClassifier,
     SharedLatentRegressor,
 )
-from fastmtl.linear_model._solver import FactorState
+from fastmtl.linear_model._model import FactorState
 from fastmtl.relatedness import (
     TaskRelatednessDisplay,
     correlation_graph,

@@ -8,7 +8,7 @@ import pytest
 
 from fastmtl import SharedLatentClassifier, SharedLatentRegressor
 from fastmtl.datasets import make_multitask_classification, make_multitask_regression
-from fastmtl.linear_model._solver import FactorState
+from fastmtl.linear_model._model import FactorState
 
 from . import naive
 

@@ -1,4 +1,4 @@
-"""Every bad input of DESIGN section 2 raises a clear error naming where it is."""
+"""Every bad input of the information functions raises a clear error naming where it is."""
 import numpy as np
 import pytest
 

@@ -1,5 +1,7 @@
 """Entropy, divergences and mutual information over many distributions at once."""
 from ._api import (
+    PAIRWISE_METRICS,
+    check_distributions,
     conditional_entropy,
     cross_entropy,
     entropy,
@@ -10,6 +12,8 @@ from ._api import (
 )
 
 __all__ = [
+    "PAIRWISE_METRICS",
+    "check_distributions",
     "conditional_entropy",
     "cross_entropy",
     "entropy",

@@ -8,16 +8,15 @@ import numpy as np
 
 from .. import _backend
 from .._validation import (
-    RowSource,
     as_float_array,
     check_option,
     log_base_factor,
     normalize_axis,
-    raise_for_status,
     result_dtype,
     sum_tolerance,
 )
 from . import _pairwise
+from ._status import RowSource, raise_for_status
 
 _COMMON_PARAMS = """\
 axis : int, default=-1
@@ -312,6 +311,50 @@ def js_divergence(P, Q, *, axis=-1, base=None, normalize=False, log_input=False,
                     check_input=check_input)
 
 
+def check_distributions(P, *, axis=-1, normalize=False, log_input=False, name="P"):
+    """Check that ``P`` holds valid distributions; raise ``ValueError`` if not.
+
+    The same checks, and the same messages, as every function of
+    :mod:`fastmtl.information` runs on its inputs: no NaN or infinite entry, no
+    negative probability, and each distribution sums to one (or, with
+    ``normalize=True``, to something positive).
+
+    Parameters
+    ----------
+    P : array_like
+        Probabilities (or log-probabilities), distributions along ``axis``.
+    axis : int, default=-1
+        Axis along which the distributions lie.
+    normalize : bool, default=False
+        Accept distributions of any positive sum.
+    log_input : bool, default=False
+        ``P`` holds log-probabilities.
+    name : str, default="P"
+        How the error message names the array.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad entry (or distribution) by its index.
+
+    Examples
+    --------
+    >>> from fastmtl.information import check_distributions
+    >>> check_distributions([[0.5, 0.5], [0.2, 0.8]])
+    >>> check_distributions([[0.5, 0.5], [0.2, 0.7]], name="Q")
+    Traceback (most recent call last):
+        ...
+    ValueError: Q has a distribution that does not sum to 1 (sum=0.8999999999999999, \
+tolerance 1e-06; pass normalize=True to rescale) at Q[1, :]
+    """
+    _rowwise("rowwise_entropy", (P,), (name,), axis=axis, base=None, normalize=normalize,
+             log_input=log_input, device="cpu", check_input=True)
+
+
 def _joint(kernel_name, joint, *, base, normalize, device, check_input):
     scale = log_base_factor(base)
     on_gpu = _backend.is_gpu_array(joint)
@@ -415,7 +458,8 @@ def mutual_information(joint, *, base=None, normalize=False, device="auto",
 conditional_entropy.__doc__ = conditional_entropy.__doc__.replace("{joint}", _JOINT_PARAMS)
 mutual_information.__doc__ = mutual_information.__doc__.replace("{joint}", _JOINT_PARAMS)
 
-METRICS = ("kl", "js", "cross_entropy", "symmetric_kl")
+# Metrics of :func:`pairwise_divergence`.
+PAIRWISE_METRICS = ("kl", "js", "cross_entropy", "symmetric_kl")
 
 
 def _to_host(x):
@@ -492,7 +536,7 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     array([[0.   , 0.147],
            [0.147, 0.   ]])
     """
-    check_option(metric, "metric", METRICS)
+    check_option(metric, "metric", PAIRWISE_METRICS)
     scale = log_base_factor(base)
     gpu_inputs = any(_backend.is_gpu_array(x) for x in (P, Q))
     if gpu_inputs:

@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._config import JIT_OPTIONS
-from .._validation import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
+from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from .._vmath import vlog
 from . import _rowcheck
 

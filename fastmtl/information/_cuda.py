@@ -21,7 +21,7 @@ from numba import cuda
 
 from .. import _config
 from .._backend import is_gpu_array
-from .._validation import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
+from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from . import _rowcheck
 from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL
 

@@ -3,7 +3,7 @@ kernels: plain Python functions that ``_cpu`` compiles with ``njit`` and
 ``_cuda`` with ``cuda.jit(device=True)``, so both backends decide alike."""
 import math
 
-from .._validation import BAD_SUM, NEGATIVE, NONFINITE, ZERO_SUM
+from ._status import BAD_SUM, NEGATIVE, NONFINITE, ZERO_SUM
 
 
 def linear_verdict(total, nonfinite, negative, normalize, check, tol):

@@ -1,54 +1,81 @@
-"""``MultiTaskEstimator``: what every fastmtl estimator shares.
+"""``MultiTaskEstimator``: the scikit-learn shell every fastmtl estimator shares.
 
 The target convention (``Y`` of shape ``(n_samples, n_tasks)``, NaN or
 ``missing_label`` for a missing target, a 1-D ``y`` as one task), sample and
-task weights, the task graph, parameter checks, and the fit / partial_fit /
-predict plumbing around the SGD solver. A model family (shared latent space,
-shared codebook) only says which penalties apply and how its factors are
-named; the regression and classification mixins say how targets are encoded
-and scored.
+task weights, the task graph, parameter declarations, and the fit /
+partial_fit / predict plumbing around the solvers. A model family (shared
+latent space, shared codebook) says which penalties apply and how its factors
+are named; the regression and classification mixins say how targets are
+encoded and scored. The model, its losses, penalties and solvers live in
+``_model``, ``_losses``, ``_penalties`` and ``_solvers``.
+
+Methods that other parts of fastmtl rely on (a contract, see docs/design.md):
+``_task_gradients`` and ``_encoded_targets`` (relatedness measures),
+``_score_statistics`` and ``_statistics_score`` (``fastmtl.distributed.score``).
 """
 import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state, check_scalar
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from .._backend import DEVICES, cuda_available, select_device
+from .._param_validation import (
+    Integer,
+    Interval,
+    NonNegative,
+    Positive,
+    StrOptions,
+    fit_context,
+)
 from .._targets import check_targets, missing_mask
-from .._validation import check_option
-from . import _solver
+from ..metrics import ClassificationStatistics, RegressionStatistics
+from . import _objective
 from ._graph import ESTIMATED_GRAPHS, check_task_graph, estimate_task_graph
-from ._solver import FactorState, Penalties, Problem
-from ._targets import (
-    LOGISTIC,
-    SOFTMAX,
+from ._layout import (
     build_observations,
     classification_layout,
-    classification_scores,
     encode_labels,
     regression_layout,
     regression_observations,
-    regression_scores,
 )
-from ._weighting import initial_task_weights
+from ._losses import LOGISTIC
+from ._model import FactorState, Problem
+from ._solvers import _sgd
+from ._weighting import STRATEGIES, initial_task_weights
 
-
-def _mean_task_score(scores):
-    kept = scores[~np.isnan(scores)]
-    if kept.size == 0:
-        raise ValueError("No task of Y has enough observed targets to be scored.")
-    return float(kept.mean())
+# Constraints of the parameters every estimator has (a family adds its own).
+COMMON_PARAMETER_CONSTRAINTS = {
+    "alpha": [NonNegative()],
+    "task_weights": [StrOptions(set(STRATEGIES)), "array-like"],
+    "task_graph": [StrOptions(set(ESTIMATED_GRAPHS)), "array-like", None],
+    "graph_penalty": [NonNegative()],
+    "learning_rate": [Positive()],
+    "batch_size": [Integer(1)],
+    "max_iter": [Integer(1)],
+    "tol": [NonNegative(), None],
+    "n_iter_no_change": [Integer(1)],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0.0, 1.0, closed="neither")],
+    "fit_intercept": ["boolean"],
+    "warm_start": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "device": [StrOptions(set(DEVICES))],
+}
+CLASSIFIER_PARAMETER_CONSTRAINTS = {
+    "missing_label": [numbers.Real, str, None],
+}
 
 
 class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     """Base class of the fastmtl multi-task estimators (not for direct use).
 
     Subclasses set ``_factor_attribute`` / ``_head_attribute`` (names of the
-    fitted shared factor and task heads) and implement ``_penalty_weights`` and
-    ``_n_factors``; a target mixin implements ``_layout``, ``_observations``,
-    ``_task_scores`` and ``_initial_intercept``.
+    fitted shared factor and task heads) and implement ``_penalty_weights``
+    and ``_n_factors``; a target mixin implements ``_layout``,
+    ``_observations``, ``_encode``, ``_statistics`` and ``_statistics_score``.
     """
 
     _factor_attribute = "components_"
@@ -63,24 +90,6 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.sparse = False
         return tags
-
-    def _check_params(self):
-        check_scalar(self._n_factors(), self._n_factors_name, numbers.Integral, min_val=1)
-        check_scalar(self.alpha, "alpha", numbers.Real, min_val=0.0)
-        check_scalar(self.graph_penalty, "graph_penalty", numbers.Real, min_val=0.0)
-        check_scalar(self.learning_rate, "learning_rate", numbers.Real, min_val=0.0,
-                     include_boundaries="neither")
-        check_scalar(self.batch_size, "batch_size", numbers.Integral, min_val=1)
-        check_scalar(self.max_iter, "max_iter", numbers.Integral, min_val=1)
-        if self.tol is not None:
-            check_scalar(self.tol, "tol", numbers.Real, min_val=0.0)
-        check_scalar(self.n_iter_no_change, "n_iter_no_change", numbers.Integral, min_val=1)
-        check_scalar(self.validation_fraction, "validation_fraction", numbers.Real,
-                     min_val=0.0, max_val=1.0, include_boundaries="neither")
-        check_option(self.device, "device", DEVICES)
-        for name in ("fit_intercept", "warm_start", "early_stopping"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
 
     def _training_device(self, X):
         """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``)."""
@@ -102,19 +111,18 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         if self.task_graph is None:
             return np.zeros((layout.n_tasks, layout.n_tasks))
         if isinstance(self.task_graph, str):
-            check_option(self.task_graph, "task_graph", ESTIMATED_GRAPHS)
-            graph = estimate_task_graph(self.task_graph, *self._graph_targets(Y, layout),
+            graph = estimate_task_graph(self.task_graph, *self._encode(Y, layout),
                                         sample_weight)
         else:
             graph = self.task_graph
         n_out = layout.n_out if self.graph_penalty > 0 else None
         return check_task_graph(graph, layout.n_tasks, n_out)
 
-    def _penalties(self, layout, graph):
-        alpha_u, alpha_v, l1_v = self._penalty_weights()
-        return Penalties(alpha_u=alpha_u, alpha_v=alpha_v, l1_v=l1_v, graph=graph,
-                         graph_penalty=float(self.graph_penalty))
+    def _problem(self, X, obs, layout, graph, device="cpu"):
+        return Problem(X, obs, layout, self._penalty_weights(graph), self.fit_intercept,
+                       device)
 
+    @fit_context
     def fit(self, X, y, sample_weight=None):
         """Fit the model to all tasks at once by minibatch SGD (Adam).
 
@@ -133,7 +141,6 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._check_params()
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=True)
         device = self._training_device(X)
@@ -163,9 +170,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             state = self._initial_state(X, layout, obs, rng)
         weighting = initial_task_weights(self.task_weights, layout.n_tasks)
         graph = self._task_graph(Y, train_weight, layout)
-        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept,
-                          device)
-        state, weights, log = _solver.train(
+        problem = self._problem(X, obs, layout, graph, device)
+        state, weights, log = _sgd.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=self.max_iter, batch_size=self.batch_size,
             learning_rate=self.learning_rate, rng=rng, tol=self.tol,
@@ -181,7 +187,6 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         return self
 
     def _partial_fit(self, X, Y, sample_weight, classes):
-        self._check_params()
         first = not hasattr(self, "_state")
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, Y, sample_weight, reset=first)
@@ -203,9 +208,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             rng, layout, state = self._rng, self._layout_, self._state
             obs = self._observations(Y, sample_weight, layout)
             weighting, graph = self._weighting, self.task_graph_
-        problem = Problem(X, obs, layout, self._penalties(layout, graph), self.fit_intercept,
-                          device)
-        state, weights, log = _solver.train(
+        problem = self._problem(X, obs, layout, graph, device)
+        state, weights, log = _sgd.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=1, batch_size=self.batch_size, learning_rate=self.learning_rate,
             rng=rng, tol=None, verbose=self.verbose, estimator_name=type(self).__name__,
@@ -247,28 +251,33 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             self.best_loss_ = float(np.min(log.loss_curve))
 
     def _validation_scorer(self, X_val, Y_val, sw_val, layout):
-        """Mean task score of a solver state on the held-out samples."""
+        """Score of a solver state on the held-out samples (-inf if undefined)."""
 
         def score(state):
             coef, intercept = _user_parameters(state, layout)
-            decision = X_val @ coef.T + intercept
-            scores = self._task_scores(Y_val, decision, layout, sw_val)
-            scores = scores[~np.isnan(scores)]
-            return float(scores.mean()) if scores.size else -np.inf
+            stats = self._statistics(Y_val, X_val @ coef.T + intercept, layout, sw_val)
+            try:
+                return self._statistics_score(stats)
+            except ValueError:  # no held-out task can be scored
+                return -np.inf
 
         return score
 
     # ------------------------------------------------------------------ #
     # Using a fitted model                                               #
     # ------------------------------------------------------------------ #
-    def _mean_score(self, X, y, sample_weight):
-        """Mean over tasks of ``_task_scores`` on the observed targets of ``y``."""
+    def _score_statistics(self, X, y, sample_weight=None):
+        """Per-task score statistics of the predictions of ``X`` against ``y``
+        (``fastmtl.metrics``); they add up across chunks of rows."""
         decision = self._decision(X)
         Y, _ = check_targets(y, decision.shape[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
+        if Y.shape[1] != self.n_tasks_:
+            raise ValueError(f"y has {Y.shape[1]} tasks but {type(self).__name__} was "
+                             f"fitted on {self.n_tasks_}.")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, decision)
-        return _mean_task_score(self._task_scores(Y, decision, self._layout_, sample_weight))
+        return self._statistics(Y, decision, self._layout_, sample_weight)
 
     def _affine(self, X, W, bias):
         """``X @ W.T + bias`` for validated ``X``, on the device ``device`` picks."""
@@ -276,7 +285,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         # transfer. Training on device="cuda" without a GPU raises instead.
         if (self.device != "cpu" and cuda_available()
                 and select_device(self.device, (), X.size * W.shape[0]) == "cuda"):
-            from ._sgd_cuda import affine
+            from ._solvers._sgd_cuda import affine
 
             return affine(X, W, bias)
         return X @ W.T + bias
@@ -319,32 +328,32 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         layout = self._layout_
-        penalties = self._penalties(layout, graph=self.task_graph_)
-        return Problem(X, self._observations(Y, sample_weight, layout), layout,
-                       penalties, self.fit_intercept)
+        return self._problem(X, self._observations(Y, sample_weight, layout), layout,
+                             self.task_graph_)
 
     def _objective_and_gradient(self, X, Y, sample_weight=None, state=None):
         problem = self._fitted_problem(X, Y, sample_weight)
-        value, grads, _ = _solver.objective_and_gradient(
-            problem, self._state if state is None else state, self.task_weights_)
+        value, grads, _ = _objective.objective_and_gradient(
+            problem, self._state if state is None else state,
+            self.task_weights_ / self.n_tasks_)
         return value, grads
 
-    def _relatedness_targets(self, Y):
+    def _encoded_targets(self, Y):
         """``Y`` as numbers (NaN = missing; labels as class indices) and its
-        target type, for the relatedness measures."""
+        target type ("continuous" or "categorical"), for the relatedness measures."""
         check_is_fitted(self)
-        Y, _ = check_targets(Y, np.shape(Y)[0], context=type(self).__name__,
+        Y, _ = check_targets(Y, None, context=type(self).__name__,
                              numeric=self._numeric_targets)
         if Y.shape[1] != self.n_tasks_:
             raise ValueError(f"Y has {Y.shape[1]} tasks but {type(self).__name__} was "
                              f"fitted on {self.n_tasks_}.")
-        return self._graph_targets(Y, self._layout_)
+        return self._encode(Y, self._layout_)
 
     def _task_gradients(self, X, Y, sample_weight=None, state=None):
-        """Per-task gradients of the mean data loss w.r.t. the shared factor,
+        """Per-task gradients of the data loss with respect to the shared factor,
         (n_tasks, n_factors, n_features), at the fitted solution."""
         problem = self._fitted_problem(X, Y, sample_weight)
-        return _solver.task_gradients(problem, self._state if state is None else state)
+        return _objective.task_gradients(problem, self._state if state is None else state)
 
 
 def _shared_classes(classes, one_d):
@@ -387,12 +396,19 @@ class MultiTaskRegressorMixin:
     def _initial_intercept(self, obs, layout):
         return None
 
-    def _graph_targets(self, Y, layout):
+    def _encode(self, Y, layout):
         return Y.astype(np.float64, copy=False), "continuous"
 
-    def _task_scores(self, Y, decision, layout, sample_weight=None):
-        return regression_scores(Y.astype(np.float64, copy=False), decision, sample_weight)
+    def _statistics(self, Y, decision, layout, sample_weight=None):
+        return RegressionStatistics.from_predictions(Y.astype(np.float64, copy=False),
+                                                     decision, sample_weight)
 
+    @staticmethod
+    def _statistics_score(stats):
+        """The score that ``score`` reports, from (summed) score statistics."""
+        return stats.r2("uniform_average")
+
+    @fit_context
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of SGD over the given samples, continuing any previous fit.
 
@@ -441,7 +457,7 @@ class MultiTaskRegressorMixin:
         -------
         score : float
         """
-        return self._mean_score(X, y, sample_weight)
+        return self._statistics_score(self._score_statistics(X, y, sample_weight))
 
 
 class MultiTaskClassifierMixin:
@@ -468,25 +484,22 @@ class MultiTaskClassifierMixin:
         codes = encode_labels(Y, self._observed(Y), layout.classes)
         return build_observations(codes, sample_weight)
 
-    def _graph_targets(self, Y, layout):
+    def _encode(self, Y, layout):
         return encode_labels(Y, self._observed(Y), layout.classes), "categorical"
 
     def _initial_intercept(self, obs, layout):
-        """Log-odds (log class frequencies) of each task's observed labels."""
+        """Each task's loss starts from its observed class frequencies."""
         b = np.zeros(layout.n_outputs)
         for t in range(layout.n_tasks):
             if layout.n_out[t] == 0:
                 continue
             mine = obs.task == t
-            counts = np.bincount(obs.target[mine].astype(np.int64),
-                                 weights=obs.weight[mine],
-                                 minlength=len(layout.classes[t])) + 1e-3
-            logp = np.log(counts / counts.sum())
+            class_weight = np.bincount(obs.target[mine].astype(np.int64),
+                                       weights=obs.weight[mine],
+                                       minlength=len(layout.classes[t])) + 1e-3
             start = layout.out_start[t]
-            if layout.kind[t] == LOGISTIC:
-                b[start] = logp[1] - logp[0]
-            else:
-                b[start:start + layout.n_out[t]] = logp - logp.mean()
+            b[start:start + layout.n_out[t]] = layout.loss(t).initial_intercept(
+                class_weight)
         return b
 
     def _task_predictions(self, decision, layout):
@@ -498,18 +511,19 @@ class MultiTaskClassifierMixin:
         out = np.empty((decision.shape[0], layout.n_tasks), dtype=dtype)
         for t, c in enumerate(classes):
             start, n_out = layout.out_start[t], layout.n_out[t]
-            if layout.kind[t] == LOGISTIC:
-                out[:, t] = c[(decision[:, start] > 0).astype(np.intp)]
-            elif layout.kind[t] == SOFTMAX:
-                out[:, t] = c[np.argmax(decision[:, start:start + n_out], axis=1)]
-            else:
-                out[:, t] = c[0]
+            out[:, t] = layout.loss(t).predict(decision[:, start:start + n_out], c)
         return out
 
-    def _task_scores(self, Y, decision, layout, sample_weight=None):
-        prediction = self._task_predictions(decision, layout)
-        return classification_scores(Y, self._observed(Y), prediction, sample_weight)
+    def _statistics(self, Y, decision, layout, sample_weight=None):
+        return ClassificationStatistics.from_predictions(
+            Y, self._task_predictions(decision, layout), sample_weight, self.missing_label)
 
+    @staticmethod
+    def _statistics_score(stats):
+        """The score that ``score`` reports, from (summed) score statistics."""
+        return stats.accuracy("uniform_average")
+
+    @fit_context
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch of SGD over the given samples, continuing any previous fit.
 
@@ -543,6 +557,18 @@ class MultiTaskClassifierMixin:
             return decision[:, 0]
         return decision
 
+    def _per_task(self, X, method):
+        """``method`` (a loss's predict_proba or predict_log_proba) of every task."""
+        decision = self._decision(X)
+        layout = self._layout_
+        results = []
+        for t in range(layout.n_tasks):
+            start, n_out = layout.out_start[t], layout.n_out[t]
+            results.append(getattr(layout.loss(t), method)(decision[:, start:start + n_out]))
+        if self._multilabel:  # the probability of classes_[1], one column per task
+            return np.column_stack([r[:, 1] for r in results])
+        return results[0] if self._one_d else results
+
     def predict_proba(self, X):
         """Class probabilities of each task.
 
@@ -554,23 +580,7 @@ class MultiTaskClassifierMixin:
             (n_samples, n_tasks) holding the probability of ``classes_[1]``, as
             scikit-learn's multi-label classifiers return it.
         """
-        decision = self._decision(X)
-        layout = self._layout_
-        if self._multilabel:
-            return 0.5 * (1.0 + np.tanh(0.5 * decision))
-        probas = []
-        for t in range(layout.n_tasks):
-            start, n_out = layout.out_start[t], layout.n_out[t]
-            if layout.kind[t] == LOGISTIC:
-                p1 = 0.5 * (1.0 + np.tanh(0.5 * decision[:, start]))
-                probas.append(np.column_stack([1.0 - p1, p1]))
-            elif layout.kind[t] == SOFTMAX:
-                s = decision[:, start:start + n_out]
-                e = np.exp(s - s.max(axis=1, keepdims=True))
-                probas.append(e / e.sum(axis=1, keepdims=True))
-            else:
-                probas.append(np.ones((decision.shape[0], 1)))
-        return probas[0] if self._one_d else probas
+        return self._per_task(X, "predict_proba")
 
     @property
     def _multilabel(self):
@@ -579,10 +589,8 @@ class MultiTaskClassifierMixin:
                 and not isinstance(self.classes_, list))
 
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``."""
-        proba = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return [np.log(p) for p in proba] if isinstance(proba, list) else np.log(proba)
+        """Logarithm of ``predict_proba``, finite for every finite decision value."""
+        return self._per_task(X, "predict_log_proba")
 
     def predict(self, X):
         """Predicted class of every task.
@@ -601,7 +609,7 @@ class MultiTaskClassifierMixin:
         An observed label outside a task's fitted classes counts as an error.
         Tasks with no observed label are left out of the mean.
         """
-        return self._mean_score(X, y, sample_weight)
+        return self._statistics_score(self._score_statistics(X, y, sample_weight))
 
 
 __all__ = ["MultiTaskEstimator", "MultiTaskRegressorMixin", "MultiTaskClassifierMixin"]

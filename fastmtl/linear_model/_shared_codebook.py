@@ -1,11 +1,16 @@
 """Shared-codebook (GO-MTL) multi-task models: task weights are sparse
 combinations of a shared dictionary of atoms."""
-import numbers
-
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.utils import check_scalar
 
-from ._base import MultiTaskClassifierMixin, MultiTaskEstimator, MultiTaskRegressorMixin
+from .._param_validation import Integer, NonNegative
+from ._base import (
+    CLASSIFIER_PARAMETER_CONSTRAINTS,
+    COMMON_PARAMETER_CONSTRAINTS,
+    MultiTaskClassifierMixin,
+    MultiTaskEstimator,
+    MultiTaskRegressorMixin,
+)
+from ._penalties import PenaltyWeights
 from ._shared_latent import (
     _SHARED_DOC,
     CLASSIFIER_ATTRIBUTES,
@@ -67,20 +72,18 @@ def _codebook_doc(title, outputs, output, extra_params="", extra_attributes=""):
 class _SharedCodebook(MultiTaskEstimator):
     """Shared-codebook model family: L2 on the dictionary, L1 on the codes."""
 
+    _parameter_constraints = {"n_atoms": [Integer(1)], "sparsity": [NonNegative()],
+                              **COMMON_PARAMETER_CONSTRAINTS}
     _factor_attribute = "dictionary_"
     _head_attribute = "codes_"
-    _n_factors_name = "n_atoms"
 
     def _n_factors(self):
         return self.n_atoms
 
-    def _check_params(self):
-        super()._check_params()
-        check_scalar(self.sparsity, "sparsity", numbers.Real, min_val=0.0)
-
-    def _penalty_weights(self):
-        # (on the dictionary, L2 on the codes, L1 on the codes)
-        return float(self.alpha), 0.0, float(self.sparsity)
+    def _penalty_weights(self, graph):
+        return PenaltyWeights(l2_factor=float(self.alpha), l2_heads=0.0,
+                              l1_heads=float(self.sparsity), graph=graph,
+                              graph_weight=float(self.graph_penalty))
 
     def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
@@ -117,6 +120,9 @@ SharedCodebookRegressor.__doc__ = _codebook_doc(
 
 
 class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedCodebook):
+    _parameter_constraints = {**_SharedCodebook._parameter_constraints,
+                              **CLASSIFIER_PARAMETER_CONSTRAINTS}
+
     def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,

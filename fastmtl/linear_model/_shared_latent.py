@@ -1,7 +1,15 @@
 """Shared-latent-space multi-task models: every task reads the same low-rank projection."""
 from sklearn.base import ClassifierMixin, RegressorMixin
 
-from ._base import MultiTaskClassifierMixin, MultiTaskEstimator, MultiTaskRegressorMixin
+from .._param_validation import Integer
+from ._base import (
+    CLASSIFIER_PARAMETER_CONSTRAINTS,
+    COMMON_PARAMETER_CONSTRAINTS,
+    MultiTaskClassifierMixin,
+    MultiTaskEstimator,
+    MultiTaskRegressorMixin,
+)
+from ._penalties import PenaltyWeights
 
 _SHARED_DOC = """
     The model of task ``t`` is ``f_t(x) = <v_t, U^T x> + b_t``: a projection
@@ -33,7 +41,7 @@ _SHARED_DOC = """
         L2 penalty on ``U`` and on the task heads.
     task_weights : {"uniform", "dynamic", "uncertainty"} or array of shape (n_tasks,), \
 default="uniform"
-        Weight of each task's mean loss; see ``fastmtl.linear_model._weighting``.
+        Weight of each task's mean loss.
         "dynamic" raises the weight of tasks whose loss stays high; "uncertainty"
         learns homoscedastic-uncertainty weights (Kendall et al., 2018), which
         estimate each task's inverse noise variance.
@@ -128,16 +136,17 @@ def fill_doc(template, **fields):
 class _SharedLatent(MultiTaskEstimator):
     """Shared-latent model family: L2 on the projection and the heads."""
 
+    _parameter_constraints = {"n_components": [Integer(1)], **COMMON_PARAMETER_CONSTRAINTS}
     _factor_attribute = "components_"
     _head_attribute = "task_coef_"
-    _n_factors_name = "n_components"
 
     def _n_factors(self):
         return self.n_components
 
-    def _penalty_weights(self):
-        # (on U, on the heads, L1 on the heads)
-        return float(self.alpha), float(self.alpha), 0.0
+    def _penalty_weights(self, graph):
+        return PenaltyWeights(l2_factor=float(self.alpha), l2_heads=float(self.alpha),
+                              l1_heads=0.0, graph=graph,
+                              graph_weight=float(self.graph_penalty))
 
     def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
@@ -186,6 +195,9 @@ SharedLatentRegressor.__doc__ = (
 
 
 class SharedLatentClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedLatent):
+    _parameter_constraints = {**_SharedLatent._parameter_constraints,
+                              **CLASSIFIER_PARAMETER_CONSTRAINTS}
+
     def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,

@@ -20,8 +20,6 @@ array of ``n_tasks`` non-negative numbers
     mean squared error, so ``lambda_t = exp(-s_t)`` estimates the inverse of
     its noise variance.
 """
-import numbers
-
 import numpy as np
 
 STRATEGIES = ("uniform", "dynamic", "uncertainty")
@@ -31,19 +29,11 @@ _MIN_LOSS_FRACTION = 1e-12
 
 
 def initial_task_weights(task_weights, n_tasks):
-    """Validate ``task_weights``; return (strategy name or "fixed", weights)."""
+    """(strategy name or "fixed", initial weights) of ``task_weights``, a strategy
+    name or an array of fixed weights (whose values are checked here: the
+    estimators' parameter declarations check the type)."""
     if isinstance(task_weights, str):
-        if task_weights not in STRATEGIES:
-            raise ValueError(
-                f"task_weights must be one of {STRATEGIES} or an array of "
-                f"{n_tasks} non-negative weights; got {task_weights!r}."
-            )
         return task_weights, np.ones(n_tasks)
-    if isinstance(task_weights, numbers.Number):
-        raise TypeError(
-            f"task_weights must be a strategy name or an array of {n_tasks} weights; "
-            f"got the number {task_weights!r}."
-        )
     weights = np.asarray(task_weights, dtype=np.float64)
     if weights.shape != (n_tasks,):
         raise ValueError(

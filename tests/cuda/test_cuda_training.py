@@ -12,7 +12,7 @@ from fastmtl import (
     _config,
 )
 from fastmtl.datasets import make_multitask_regression
-from fastmtl.linear_model._solver import DivergenceError
+from fastmtl.exceptions import TrainingDivergedError
 
 
 @pytest.fixture(autouse=True)
@@ -105,5 +105,5 @@ def test_cuda_divergence_is_detected_and_state_kept_finite():
     X, Y = _regression(4)
     model = SharedLatentRegressor(2, max_iter=3, tol=None, learning_rate=1e200,
                                   random_state=0, device="cuda")
-    with pytest.raises(DivergenceError, match="learning_rate"):
+    with pytest.raises(TrainingDivergedError, match="learning_rate"):
         model.fit(X * 1e150, Y)

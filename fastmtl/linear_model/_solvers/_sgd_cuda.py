@@ -1,15 +1,16 @@
 """The minibatch SGD epoch of ``_sgd_cpu`` on an NVIDIA GPU (numba-cuda).
 
 Same model, objective, penalties, task weights, missing-target handling and
-Adam / proximal step as the CPU kernels (see ``_sgd_cpu``); the scalar
-pieces (losses, Adam, soft threshold) are the same Python functions
-(``_scalar``) compiled for the device.
+Adam / proximal step as the CPU kernels: the losses (``_losses``), the
+penalties' per-coordinate pieces (``_penalties``) and the Adam update
+(``_adam``) are the same Python functions compiled for the device, and the
+kernels take the same records (``_model``).
 
 Each minibatch is three launches:
 
 1. ``_row_kernel``, one thread per sample of the batch: latent features
    ``z = U x``, each observed target's loss derivative ``D[r, o]`` (weighted
-   by ``sample_weight / W_t * lambda_t / T``), its back-projection
+   by the entry's weight times ``task_factor[t]``), its back-projection
    ``GZ[r] = sum_o D[r, o] V_o``, and the task losses, accumulated per batch
    slot over the epoch;
 2. ``_reduce_kernel``, one thread per parameter: ``gU = GZ^T X_batch``,
@@ -26,21 +27,27 @@ import math
 import numpy as np
 from numba import cuda
 
-from .. import _config
-from . import _scalar
-from ._scalar import CONSTANT, SOFTMAX
+from ... import _config
+from .. import _penalties
+from .._losses import compile_losses
+from .._model import Data, Params
+from . import _adam
 
-_single_output_loss = cuda.jit(device=True)(_scalar.single_output_loss)
-_adam = cuda.jit(device=True)(_scalar.adam)
-_soft_threshold = cuda.jit(device=True)(_scalar.soft_threshold)
+_device = cuda.jit(device=True)
+_single_output_loss, _multi_output_loss = compile_losses(_device)
+_adam_update = _device(_adam.update)
+_ridge = _device(_penalties.ridge)
+_scaled_ridge = _device(_penalties.scaled_ridge)
+_soft_threshold = _device(_penalties.soft_threshold)
 
 
 @cuda.jit
-def _row_kernel(X, order, start, n_rows, obs_ptr, obs_task, obs_target, obs_weight,
-                task_kind, task_out, task_nout, out_scale2, task_factor, U, V, b,
-                Z, D, GZ, loss_acc):
+def _row_kernel(data, outputs, order, start, n_rows, task_factor, params, Z, D, GZ,
+                loss_acc):
     r0 = cuda.grid(1)
     stride = cuda.gridsize(1)
+    X = data.X
+    U, V, b = params
     k, d = U.shape
     n_out = V.shape[0]
     for r in range(r0, n_rows, stride):
@@ -52,38 +59,27 @@ def _row_kernel(X, order, start, n_rows, obs_ptr, obs_task, obs_target, obs_weig
             Z[r, c] = s
         for o in range(n_out):
             D[r, o] = 0.0
-        for e in range(obs_ptr[i], obs_ptr[i + 1]):
-            t = obs_task[e]
-            kind = task_kind[t]
-            if kind == CONSTANT:
+        for e in range(data.ptr[i], data.ptr[i + 1]):
+            t = data.task[e]
+            nout = outputs.count[t]
+            if nout == 0:
                 continue
-            out0 = task_out[t]
-            w = obs_weight[e] * task_factor[t]
-            if kind == SOFTMAX:
-                nout = task_nout[t]
-                top = -math.inf
-                for q in range(nout):  # scores, in D's row as scratch
-                    s = b[out0 + q]
-                    for c in range(k):
-                        s += V[out0 + q, c] * Z[r, c]
-                    D[r, out0 + q] = s
-                    top = max(top, s)
-                total = 0.0
-                for q in range(nout):
-                    D[r, out0 + q] = math.exp(D[r, out0 + q] - top)
-                    total += D[r, out0 + q]
-                label = int(obs_target[e])
-                loss = math.log(total) - math.log(D[r, out0 + label])
-                for q in range(nout):
-                    g = D[r, out0 + q] / total - (1.0 if q == label else 0.0)
-                    D[r, out0 + q] = w * g
-            else:
-                s = b[out0]
+            out0 = outputs.start[t]
+            for q in range(nout):  # the task's scores, in D's row
+                s = b[out0 + q]
                 for c in range(k):
-                    s += V[out0, c] * Z[r, c]
-                loss, g = _single_output_loss(kind, s, obs_target[e], out_scale2[out0])
-                D[r, out0] = w * g
-            loss_acc[r, t] += obs_weight[e] * loss
+                    s += V[out0 + q, c] * Z[r, c]
+                D[r, out0 + q] = s
+            if nout == 1:
+                loss, D[r, out0] = _single_output_loss(
+                    outputs.kind[t], D[r, out0], data.target[e], outputs.scale2[out0])
+            else:
+                loss = _multi_output_loss(outputs.kind[t], D[r, out0:out0 + nout], nout,
+                                          data.target[e])
+            w = data.weight[e] * task_factor[t]
+            for q in range(nout):
+                D[r, out0 + q] *= w
+            loss_acc[r, t] += data.weight[e] * loss
         for c in range(k):
             s = 0.0
             for o in range(n_out):
@@ -92,10 +88,12 @@ def _row_kernel(X, order, start, n_rows, obs_ptr, obs_task, obs_target, obs_weig
 
 
 @cuda.jit
-def _reduce_kernel(X, order, start, n_rows, Z, D, GZ, U, V, scale, alpha_u, alpha_v,
-                   out_scale2, gU, gV, gb, bad):
+def _reduce_kernel(X, order, start, n_rows, Z, D, GZ, params, scale, l2_factor, l2_heads,
+                   out_scale2, grad, bad):
     p0 = cuda.grid(1)
     stride = cuda.gridsize(1)
+    U, V, _ = params
+    gU, gV, gb = grad
     k, d = U.shape
     n_out = V.shape[0]
     n_params = k * d + n_out * k + n_out
@@ -105,14 +103,14 @@ def _reduce_kernel(X, order, start, n_rows, Z, D, GZ, U, V, scale, alpha_u, alph
             c, j = p // d, p % d
             for r in range(n_rows):
                 acc += GZ[r, c] * X[order[start + r], j]
-            acc = acc * scale + alpha_u * U[c, j]
+            acc = acc * scale + _ridge(U[c, j], l2_factor)[1]
             gU[c, j] = acc
         elif p < k * d + n_out * k:
             q = p - k * d
             o, c = q // k, q % k
             for r in range(n_rows):
                 acc += D[r, o] * Z[r, c]
-            acc = acc * scale + alpha_v * out_scale2[o] * V[o, c]
+            acc = acc * scale + _scaled_ridge(V[o, c], l2_heads, out_scale2[o])[1]
             gV[o, c] = acc
         else:
             o = p - k * d - n_out * k
@@ -135,29 +133,30 @@ def _add_kernel(target, addend):
 
 
 @cuda.jit
-def _adam_kernel(U, V, b, gU, gV, gb, mU, vU, mV, vV, mb, vb, lr_t, bias1, beta1,
-                 beta2, eps, out_scale, l1_v, fit_intercept):
+def _adam_kernel(params, grad, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
     p0 = cuda.grid(1)
     stride = cuda.gridsize(1)
+    U, V, b = params
+    gU, gV, gb = grad
+    mU, vU, mV, vV, mb, vb, _ = moments
     k, d = U.shape
     n_out = V.shape[0]
     for p in range(p0, k * d + n_out * k + n_out, stride):
         if p < k * d:
             c, j = p // d, p % d
-            U[c, j], mU[c, j], vU[c, j], _ = _adam(U[c, j], gU[c, j], mU[c, j],
-                                                   vU[c, j], lr_t, beta1, beta2, eps)
+            U[c, j], mU[c, j], vU[c, j], _ = _adam_update(U[c, j], gU[c, j], mU[c, j],
+                                                          vU[c, j], lr_t)
         elif p < k * d + n_out * k:
             q = p - k * d
             o, c = q // k, q % k
-            new, mV[o, c], vV[o, c], step = _adam(V[o, c], gV[o, c], mV[o, c],
-                                                  vV[o, c], lr_t, beta1, beta2, eps)
-            if l1_v != 0.0:
-                new = _soft_threshold(new, step * bias1 * l1_v * out_scale[o])
+            new, mV[o, c], vV[o, c], step = _adam_update(V[o, c], gV[o, c], mV[o, c],
+                                                         vV[o, c], lr_t)
+            if l1_heads != 0.0:
+                new = _soft_threshold(new, step * bias1 * l1_heads * out_scale[o])
             V[o, c] = new
         elif fit_intercept:
             o = p - k * d - n_out * k
-            b[o], mb[o], vb[o], _ = _adam(b[o], gb[o], mb[o], vb[o], lr_t, beta1,
-                                          beta2, eps)
+            b[o], mb[o], vb[o], _ = _adam_update(b[o], gb[o], mb[o], vb[o], lr_t)
 
 
 def _launch(kernel, n_threads, *args):
@@ -166,20 +165,23 @@ def _launch(kernel, n_threads, *args):
     kernel[blocks, threads](*args)
 
 
+def _to_device(record):
+    """A record (or tuple) of host arrays as the same of device arrays."""
+    arrays = [cuda.to_device(np.ascontiguousarray(a)) for a in record]
+    return type(record)(*arrays) if hasattr(record, "_fields") else tuple(arrays)
+
+
 class DeviceProblem:
     """The data of a fit on the GPU, copied once (or taken as is if already there)."""
 
     def __init__(self, problem, batch_size):
-        layout, obs = problem.layout, problem.obs
         X = problem.X
-        self.X = X if hasattr(X, "copy_to_host") else cuda.to_device(np.ascontiguousarray(X))
-        self.obs = tuple(cuda.to_device(a) for a in (obs.ptr, obs.task, obs.target,
-                                                      obs.weight))
-        self.layout = tuple(cuda.to_device(np.ascontiguousarray(a)) for a in (
-            layout.kind, layout.out_start, layout.n_out, problem.out_scale2))
-        self.out_scale = cuda.to_device(np.ascontiguousarray(layout.scale))
+        X = X if hasattr(X, "copy_to_host") else cuda.to_device(np.ascontiguousarray(X))
+        data = problem.data
+        self.data = Data(X, *_to_device(data[1:]))
+        self.outputs = _to_device(problem.outputs)
         self.batch_size = batch_size
-        self.n_outputs = layout.n_outputs
+        self.n_outputs = problem.layout.n_outputs
         self.work = None
 
     def workspace(self, k, n_features):
@@ -187,8 +189,9 @@ class DeviceProblem:
             B, n_out = self.batch_size, self.n_outputs
             self.work = (
                 cuda.device_array((B, k)), cuda.device_array((B, max(n_out, 1))),
-                cuda.device_array((B, k)), cuda.device_array((k, n_features)),
-                cuda.device_array((n_out, k)), cuda.device_array(n_out),
+                cuda.device_array((B, k)),
+                Params(cuda.device_array((k, n_features)), cuda.device_array((n_out, k)),
+                       cuda.device_array(n_out)),
             )
         return self.work
 
@@ -199,47 +202,42 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
     place and returns each task's loss sum over the epoch, or None if a
     gradient stopped being finite (``state`` is then undefined: the caller
     restores it)."""
-    from ._sgd_cpu import ADAM_BETA1, ADAM_BETA2, ADAM_EPS, add_penalty_gradients
-
     layout, pen = problem.layout, problem.penalties
     dev = device_problem
     k, n_features = state.U.shape
-    Z, D, GZ, gU, gV, gb = dev.workspace(k, n_features)
-    params = {name: cuda.to_device(getattr(state, name)) for name in
-              ("U", "V", "b", "mU", "vU", "mV", "vV", "mb", "vb")}
-    U, V, b = params["U"], params["V"], params["b"]
+    Z, D, GZ, grad = dev.workspace(k, n_features)
+    params = _to_device(state.params)
+    moments = _to_device(state.moments)
     factor = cuda.to_device(np.ascontiguousarray(task_factor, dtype=np.float64))
     order_dev = cuda.to_device(np.ascontiguousarray(order, dtype=np.int64))
     loss_acc = cuda.to_device(np.zeros((batch_size, layout.n_tasks)))
     bad = cuda.to_device(np.zeros(1, dtype=np.int32))
     n = order.shape[0]
     n_params = k * n_features + layout.n_outputs * (k + 1)
-    graph_on = pen.graph_penalty != 0.0 and np.any(pen.graph)
+    graph_on = pen.graph_weight != 0.0 and np.any(pen.graph)
     step = int(state.step[0])
     for start in range(0, n, batch_size):
         rows = min(batch_size, n - start)
-        _launch(_row_kernel, rows, dev.X, order_dev, start, rows, *dev.obs, *dev.layout,
-                factor, U, V, b, Z, D, GZ, loss_acc)
-        _launch(_reduce_kernel, n_params, dev.X, order_dev, start, rows, Z, D, GZ, U, V,
-                n / rows, pen.alpha_u, pen.alpha_v, dev.layout[3], gU, gV, gb, bad)
+        _launch(_row_kernel, rows, dev.data, dev.outputs, order_dev, start, rows, factor,
+                params, Z, D, GZ, loss_acc)
+        _launch(_reduce_kernel, n_params, dev.data.X, order_dev, start, rows, Z, D, GZ,
+                params, n / rows, pen.l2_factor, pen.l2_heads, dev.outputs.scale2, grad,
+                bad)
         if graph_on:  # rare and small (k x d): on the host, by the CPU kernel
-            extra_U, extra_V = np.zeros((k, n_features)), np.zeros(V.shape)
-            add_penalty_gradients(U.copy_to_host(), V.copy_to_host(), layout.scale,
-                                  problem.out_scale2, layout.out_start, pen.graph,
-                                  pen.graph_penalty, 0.0, 0.0, extra_U, extra_V)
-            _launch(_add_kernel, extra_U.size, gU, cuda.to_device(extra_U))
-            _launch(_add_kernel, extra_V.size, gV, cuda.to_device(extra_V))
+            extra_U, extra_V = np.zeros((k, n_features)), np.zeros(params.V.shape)
+            _penalties.add_graph(params.U.copy_to_host(), params.V.copy_to_host(),
+                                 layout.scale, layout.out_start, pen.graph,
+                                 pen.graph_weight, extra_U, extra_V, 0.0)
+            _launch(_add_kernel, extra_U.size, grad.U, cuda.to_device(extra_U))
+            _launch(_add_kernel, extra_V.size, grad.V, cuda.to_device(extra_V))
         step += 1
-        bias1 = 1.0 - ADAM_BETA1 ** step
-        lr_t = learning_rate * math.sqrt(1.0 - ADAM_BETA2 ** step) / bias1
-        _launch(_adam_kernel, n_params, U, V, b, gU, gV, gb, params["mU"], params["vU"],
-                params["mV"], params["vV"], params["mb"], params["vb"], lr_t, bias1,
-                ADAM_BETA1, ADAM_BETA2, ADAM_EPS, dev.out_scale, pen.l1_v,
-                bool(problem.fit_intercept))
+        lr_t, bias1 = _adam.step_size(learning_rate, step)
+        _launch(_adam_kernel, n_params, params, grad, moments, lr_t, bias1,
+                dev.outputs.scale, pen.l1_heads, bool(problem.fit_intercept))
     if bad.copy_to_host()[0]:
         return None
-    for name, array in params.items():
-        array.copy_to_host(getattr(state, name))
+    for host, device in zip(state.params + state.moments[:-1], params + moments[:-1]):
+        device.copy_to_host(host)
     state.step[0] = step
     return loss_acc.copy_to_host().sum(axis=0)
 
@@ -250,7 +248,7 @@ def affine(X, W, bias):
     ``X`` (host) travels in batches of ``_config.CUDA_SCORE_BATCH_ROWS`` rows,
     so inputs larger than GPU memory are scored; ``W`` is copied once.
     """
-    from ..information._cuda import matmul_nt
+    from ...information._cuda import matmul_nt
 
     n = X.shape[0]
     out = np.empty((n, W.shape[0]))

@@ -1,27 +1,42 @@
-"""Multi-task targets: validation, encoding for the kernels, and scores.
+"""How the tasks map onto the model's outputs, and their targets encoded for the solvers.
 
-A target matrix ``Y`` is ``(n_samples, n_tasks)``; a missing target is NaN, or
-for classifiers also ``missing_label``. Each task gets a loss code, a slice of
-the model's outputs (one for regression and binary tasks, one per class for a
-multiclass task) and, for regression, the mean and scale that standardise its
-targets inside the solver.
+A target matrix ``Y`` is ``(n_samples, n_tasks)`` (see ``fastmtl._targets``).
+Each task gets a loss (``_losses``), a slice of the model's outputs (one for a
+regression or binary task, one per class for a multiclass task, none for a
+task that saw a single class) and, for regression, the mean and scale that
+standardise its targets inside the solvers. The observed targets become a CSR
+structure over samples (:class:`Observations`).
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
-from sklearn.metrics import r2_score
 from sklearn.utils.multiclass import type_of_target
 
 from .._config import JIT_OPTIONS
-from ._sgd_cpu import CONSTANT, LOGISTIC, SOFTMAX, SQUARED
+from ._losses import CONSTANT, LOGISTIC, LOSSES, SOFTMAX, SQUARED
+
+
+class Outputs(NamedTuple):
+    """The layout as the kernels read it.
+
+    kind, start, count : (n_tasks,) loss code, first output, number of outputs.
+    scale, scale2 : (n_outputs,) ``sigma_o`` and ``sigma_o**2``.
+    """
+
+    kind: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    scale: np.ndarray
+    scale2: np.ndarray
 
 
 @dataclass
 class TaskLayout:
     """How the tasks map onto the model's outputs.
 
-    kind : (n_tasks,) loss code per task (``_sgd_cpu.SQUARED`` ...).
+    kind : (n_tasks,) loss code per task (``_losses.SQUARED`` ...).
     out_start, n_out : (n_tasks,) first output and number of outputs per task.
     mean, scale : (n_outputs,) user value = mean + scale * internal value.
     classes : list of per-task class arrays (classifiers) or None.
@@ -47,10 +62,19 @@ class TaskLayout:
         """(n_outputs,) the task each output belongs to."""
         return np.repeat(np.arange(self.n_tasks), self.n_out)
 
+    def outputs(self):
+        """The :class:`Outputs` record of this layout."""
+        return Outputs(kind=self.kind, start=self.out_start, count=self.n_out,
+                       scale=self.scale, scale2=self.scale ** 2)
+
+    def loss(self, t):
+        """The loss module of task ``t``."""
+        return LOSSES[int(self.kind[t])]
+
 
 @dataclass
 class Observations:
-    """Observed targets as CSR over samples (see ``_sgd_cpu``)."""
+    """Observed targets as CSR over samples (see ``_model.Data``)."""
 
     ptr: np.ndarray
     task: np.ndarray
@@ -171,18 +195,6 @@ def regression_observations(Y, sample_weight, layout):
     return build_observations(Y, sample_weight, layout.mean, layout.scale)
 
 
-def regression_scores(Y, prediction, sample_weight=None):
-    """R² per task on the observed entries (NaN for tasks with < 2 of them)."""
-    scores = np.full(Y.shape[1], np.nan)
-    for t in range(Y.shape[1]):
-        seen = ~np.isnan(Y[:, t])
-        if seen.sum() < 2:
-            continue
-        sw = None if sample_weight is None else sample_weight[seen]
-        scores[t] = r2_score(Y[seen, t], prediction[seen, t], sample_weight=sw)
-    return scores
-
-
 # --------------------------------------------------------------------------- #
 # Classification                                                              #
 # --------------------------------------------------------------------------- #
@@ -210,7 +222,7 @@ def classification_layout(Y, observed, classes=None):
     n_out = np.empty(n_tasks, dtype=np.int64)
     for t, c in enumerate(classes):
         kind[t] = CONSTANT if len(c) == 1 else LOGISTIC if len(c) == 2 else SOFTMAX
-        n_out[t] = 0 if len(c) == 1 else 1 if len(c) == 2 else len(c)
+        n_out[t] = LOSSES[kind[t]].n_outputs(len(c))
     out_start = np.zeros(n_tasks, dtype=np.int64)
     np.cumsum(n_out[:-1], out=out_start[1:])
     n_outputs = int(n_out.sum())
@@ -234,16 +246,3 @@ def encode_labels(Y, observed, classes):
             )
         codes[observed[:, t], t] = idx
     return codes
-
-
-def classification_scores(Y, observed, prediction, sample_weight=None):
-    """Accuracy per task on the observed entries (NaN for tasks with none)."""
-    scores = np.full(Y.shape[1], np.nan)
-    for t in range(Y.shape[1]):
-        seen = observed[:, t]
-        if not seen.any():
-            continue
-        hits = (prediction[seen, t] == Y[seen, t]).astype(float)
-        sw = None if sample_weight is None else sample_weight[seen]
-        scores[t] = np.average(hits, weights=sw)
-    return scores

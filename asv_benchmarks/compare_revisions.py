@@ -1,0 +1,99 @@
+"""Fit speed of two fastmtl source trees against PyTorch, interleaved, one run.
+
+    git worktree add ../fastmtl-before <revision>
+    python asv_benchmarks/compare_revisions.py ../fastmtl-before . [--busy] [--repeat 5]
+
+Each tree is imported in a worker process of its own (two versions of one
+package cannot share a process); a third worker fits the same model in
+PyTorch. The driver asks them in turn (before, after, PyTorch, before, ...)
+for one fit of the benchmark of ``asv_benchmarks/benchmarks/linear_model.py``
+(200 000 x 100 x 20 tasks, 10 epochs) and prints each side's median and the
+ratios of medians. ``--busy`` keeps one core busy with a Python loop in
+another process while measuring, as a shared machine does.
+"""
+import argparse
+import multiprocessing
+import pathlib
+import statistics
+import subprocess
+import sys
+import textwrap
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+WORKER = textwrap.dedent("""
+    import sys, time
+    sys.path.insert(0, sys.argv[1])
+    sys.path.insert(0, sys.argv[2])
+    from benchmarks import linear_model as bench
+    X, Y, _, _ = bench.multitask_data()
+    if sys.argv[3] == "torch":
+        import torch
+        torch.set_num_threads(int(sys.argv[4]))
+        fit = lambda: bench.torch_fit(X, Y)
+    else:
+        import fastmtl
+        assert fastmtl.__file__.startswith(sys.argv[1]), fastmtl.__file__
+        bench.fastmtl_model().set_params(max_iter=1).fit(X[:1000], Y[:1000])  # compile
+        fit = lambda: bench.fastmtl_model().fit(X, Y)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        start = time.perf_counter()
+        fit()
+        print(time.perf_counter() - start, flush=True)
+""")
+
+
+def _busy():
+    while True:
+        pass
+
+
+def _start(tree, kind, threads):
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, str(tree), str(HERE), kind, str(threads)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("before", type=pathlib.Path)
+    parser.add_argument("after", type=pathlib.Path)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--busy", action="store_true",
+                        help="keep one core busy in another process")
+    parser.add_argument("--torch-threads", type=int, default=2)
+    args = parser.parse_args(argv)
+    workers = {"before": _start(args.before.resolve(), "fastmtl", 0),
+               "after": _start(args.after.resolve(), "fastmtl", 0),
+               "torch": _start(args.after.resolve(), "torch", args.torch_threads)}
+    for worker in workers.values():
+        assert worker.stdout.readline().strip() == "ready"
+    busy = multiprocessing.Process(target=_busy, daemon=True) if args.busy else None
+    if busy:
+        busy.start()
+    times = {name: [] for name in workers}
+    try:
+        for _ in range(args.repeat):
+            for name, worker in workers.items():
+                worker.stdin.write("fit\n")
+                worker.stdin.flush()
+                times[name].append(float(worker.stdout.readline()))
+    finally:
+        if busy:
+            busy.terminate()
+        for worker in workers.values():
+            worker.stdin.close()
+            worker.wait()
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    state = "one core busy" if args.busy else "quiet"
+    print(f"# {args.repeat} interleaved rounds, {state}; medians in seconds")
+    for name, value in medians.items():
+        print(f"{name:>7}: {value:.3f}  (all: {', '.join(f'{t:.3f}' for t in times[name])})")
+    print(f"before / torch: {medians['before'] / medians['torch']:.3f}")
+    print(f" after / torch: {medians['after'] / medians['torch']:.3f}")
+    print(f"after / before: {medians['after'] / medians['before']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

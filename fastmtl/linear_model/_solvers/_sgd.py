@@ -1,0 +1,149 @@
+"""Minibatch SGD (Adam): the epoch loop around the kernels, and when to stop.
+
+Estimators hand this module a ``_model.Problem`` and a ``_model.FactorState``;
+it runs epochs of ``_sgd_cpu.run_epoch`` (or its GPU twin
+``_sgd_cuda.run_epoch``) and decides when to stop. Nothing here depends on
+which estimator family is being fitted.
+"""
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+from ..._config import SGD_BLOCK_ROWS
+from ...exceptions import TrainingDivergedError
+from .._objective import penalty_value
+from .._weighting import uncertainty_term, update_task_weights
+from . import _sgd_cpu
+
+
+def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
+    """One epoch of minibatch Adam; returns each task's loss sum over it (None
+    if it diverged). ``work`` is a ``_sgd_cpu.Workspace`` on the CPU, a
+    ``_sgd_cuda.DeviceProblem`` on the GPU."""
+    if problem.device == "cuda":
+        from . import _sgd_cuda
+
+        return _sgd_cuda.run_epoch(problem, work, state, task_factor, order, batch_size,
+                                   learning_rate)
+    task_loss = np.zeros(problem.layout.n_tasks)
+    status = _sgd_cpu.run_epoch(
+        problem.data, problem.outputs, task_factor, problem.penalties, order, batch_size,
+        SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept, state.params,
+        state.moments, work, task_loss)
+    if status != _sgd_cpu.OK:
+        return None
+    return task_loss
+
+
+@dataclass
+class StoppingRule:
+    """scikit-learn's SGD stopping test: ``n_iter_no_change`` epochs without an
+    improvement of more than ``tol`` (relative to the best value so far)."""
+
+    tol: float
+    n_iter_no_change: int
+    maximize: bool = False
+    best: float = np.inf
+    stale: int = 0
+
+    def __post_init__(self):
+        self.best = -np.inf if self.maximize else np.inf
+
+    def improved(self, value):
+        """Record ``value``; return True if it is the best so far."""
+        sign = -1.0 if self.maximize else 1.0
+        better = sign * value < sign * self.best
+        if self.tol is not None:
+            margin = self.tol * max(abs(self.best), 1e-12) if np.isfinite(self.best) else 0
+            if sign * value > sign * self.best - margin:
+                self.stale += 1
+            else:
+                self.stale = 0
+        if better:
+            self.best = value
+        return better
+
+    @property
+    def should_stop(self):
+        return self.tol is not None and self.stale >= self.n_iter_no_change
+
+
+@dataclass
+class TrainingLog:
+    loss_curve: list = field(default_factory=list)
+    validation_scores: list = field(default_factory=list)
+    n_epochs: int = 0
+    converged: bool = False
+
+
+def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rate,
+          rng, tol=None, n_iter_no_change=5, validation=None, verbose=0,
+          estimator_name="estimator"):
+    """Run up to ``n_epochs`` epochs over ``rows``; return (state, weights, log).
+
+    ``weighting`` is ``(strategy, weights)``. ``validation`` is a callable
+    giving the validation score of a state (early stopping on it, keeping the
+    best state); without it the training objective drives the stopping test.
+    A non-finite loss raises ``TrainingDivergedError`` naming ``learning_rate``;
+    the state passed in is then left at its last finite value.
+    """
+    strategy, weights = weighting
+    layout = problem.layout
+    if problem.device == "cuda":
+        from . import _sgd_cuda
+
+        work = _sgd_cuda.DeviceProblem(problem, batch_size)
+    else:
+        work = _sgd_cpu.Workspace.allocate(batch_size, SGD_BLOCK_ROWS, state.U.shape[0],
+                                           state.U.shape[1], layout.n_outputs,
+                                           layout.n_tasks)
+    rule = StoppingRule(tol, n_iter_no_change, maximize=validation is not None)
+    log = TrainingLog()
+    best_state = None
+    rows = np.asarray(rows, dtype=np.int64)
+    for _ in range(n_epochs):
+        tic = time.perf_counter()
+        before = state.copy()
+        order = rows[rng.permutation(rows.shape[0])]
+        task_loss = epoch(problem, state, weights / layout.n_tasks, order, batch_size,
+                          learning_rate, work)
+        value = np.nan
+        if task_loss is not None:
+            value = (float(weights @ task_loss) / layout.n_tasks
+                     + penalty_value(problem, state) + uncertainty_term(strategy, weights))
+        if not (np.isfinite(value) and state.parameters_finite()):
+            state.restore(before)
+            raise TrainingDivergedError(
+                f"{estimator_name} diverged at epoch {log.n_epochs + 1}: the training "
+                f"loss became {value}. Lower learning_rate (now {learning_rate}) or "
+                "standardise X (e.g. with StandardScaler)."
+            )
+        log.n_epochs += 1
+        log.loss_curve.append(value)
+        weights = update_task_weights(strategy, weights, task_loss)
+        if validation is not None:
+            score = validation(state)
+            log.validation_scores.append(score)
+            if rule.improved(score):
+                best_state = state.copy()
+        else:
+            rule.improved(value)
+        if verbose:
+            extra = f", validation score {score:.6g}" if validation is not None else ""
+            print(f"-- Epoch {log.n_epochs}: loss {value:.6g}{extra}, "
+                  f"{time.perf_counter() - tic:.3f} s")
+        if rule.should_stop:
+            log.converged = True
+            break
+    if best_state is not None:
+        state = best_state
+    if tol is not None and not log.converged and n_epochs > 1:
+        warnings.warn(
+            f"{estimator_name}: maximum number of epochs ({n_epochs}) reached before "
+            "convergence. Consider increasing max_iter.",
+            ConvergenceWarning,
+        )
+    return state, weights, log
