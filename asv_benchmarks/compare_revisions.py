@@ -62,11 +62,13 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--busy", action="store_true",
                         help="keep one core busy in another process")
-    parser.add_argument("--torch-threads", type=int, default=2)
+    parser.add_argument("--torch-threads", type=int, default=2,
+                        help="threads of the PyTorch baseline; 0 leaves it out")
     args = parser.parse_args(argv)
     workers = {"before": _start(args.before.resolve(), "fastmtl", 0),
-               "after": _start(args.after.resolve(), "fastmtl", 0),
-               "torch": _start(args.after.resolve(), "torch", args.torch_threads)}
+               "after": _start(args.after.resolve(), "fastmtl", 0)}
+    if args.torch_threads:
+        workers["torch"] = _start(args.after.resolve(), "torch", args.torch_threads)
     for worker in workers.values():
         assert worker.stdout.readline().strip() == "ready"
     busy = multiprocessing.Process(target=_busy, daemon=True) if args.busy else None
@@ -90,8 +92,9 @@ def main(argv=None):
     print(f"# {args.repeat} interleaved rounds, {state}; medians in seconds")
     for name, value in medians.items():
         print(f"{name:>7}: {value:.3f}  (all: {', '.join(f'{t:.3f}' for t in times[name])})")
-    print(f"before / torch: {medians['before'] / medians['torch']:.3f}")
-    print(f" after / torch: {medians['after'] / medians['torch']:.3f}")
+    if "torch" in medians:
+        print(f"before / torch: {medians['before'] / medians['torch']:.3f}")
+        print(f" after / torch: {medians['after'] / medians['torch']:.3f}")
     print(f"after / before: {medians['after'] / medians['before']:.3f}")
 
 

@@ -69,7 +69,13 @@ def mutual_information_as_kl(J):
 # --------------------------------------------------------------------------- #
 # Multi-task objective (docs/design.md) and an exact solver for its squared case
 # --------------------------------------------------------------------------- #
-def _task_losses(X, Y, sample_weight, coef, intercept, losses):
+def huber(residual, delta):
+    """Huber's loss: ``r**2 / 2`` up to ``|r| = delta``, linear beyond (same slope)."""
+    a = np.abs(residual)
+    return np.where(a <= delta, 0.5 * residual ** 2, delta * (a - 0.5 * delta))
+
+
+def _task_losses(X, Y, sample_weight, coef, intercept, losses, huber_delta=None):
     """Weighted mean loss of each task on its observed (non-NaN) targets."""
     T = Y.shape[1]
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
@@ -80,6 +86,8 @@ def _task_losses(X, Y, sample_weight, coef, intercept, losses):
         y = Y[seen, t]
         if losses[t] == "squared":
             ell = 0.5 * (y - f) ** 2
+        elif losses[t] == "huber":
+            ell = huber(y - f, huber_delta[t])
         else:  # logistic, labels 0/1
             ell = np.logaddexp(0.0, f) - y * f
         out[t] = np.sum(sw[seen] * ell) / np.sum(sw[seen])
@@ -88,13 +96,17 @@ def _task_losses(X, Y, sample_weight, coef, intercept, losses):
 
 def multitask_objective(X, Y, U, V, b, *, alpha_u, alpha_v=0.0, l1_v=0.0,
                         task_weights=None, graph=None, graph_penalty=0.0,
-                        sample_weight=None, losses=None):
-    """The objective of docs/design.md in the user's units: U (k, d), V (T, k), b (T,)."""
+                        sample_weight=None, losses=None, huber_delta=None):
+    """The objective of docs/design.md in the user's units: U (k, d), V (T, k), b (T,).
+
+    ``losses[t]`` is "squared", "huber" (threshold ``huber_delta[t]``) or
+    "logistic".
+    """
     T = Y.shape[1]
     losses = ["squared"] * T if losses is None else losses
     weights = np.ones(T) if task_weights is None else np.asarray(task_weights)
     coef = V @ U
-    value = weights @ _task_losses(X, Y, sample_weight, coef, b, losses) / T
+    value = weights @ _task_losses(X, Y, sample_weight, coef, b, losses, huber_delta) / T
     value += 0.5 * alpha_u * np.sum(U ** 2) + 0.5 * alpha_v * np.sum(V ** 2)
     value += l1_v * np.sum(np.abs(V))
     if graph is not None and graph_penalty:

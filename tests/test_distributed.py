@@ -241,6 +241,16 @@ def test_partial_fit_over_chunks_matches_in_memory_fit(client):
     assert streamed.score(X_test, Y_test) >= target - 0.02
 
 
+def test_partial_fit_on_task_stacked_data(client):
+    # Each task's rows form one block, so most chunks lack most tasks.
+    X, Y = make_multitask_regression(100, 4, 6, rank=1, noise=0.1, random_state=1)
+    est = dist.partial_fit(SharedLatentRegressor(1, batch_size=32, random_state=0),
+                           da.from_array(X, chunks=100), da.from_array(Y, chunks=(100, 4)),
+                           n_epochs=20, random_state=0)
+    assert est.n_tasks_ == 4
+    assert est.score(X, Y) > 0.8
+
+
 def test_partial_fit_order_is_seeded_and_errors(regression):
     _, X, Y = regression
     dX, dY = da.from_array(X, chunks=50), da.from_array(Y, chunks=50)

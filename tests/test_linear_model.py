@@ -248,6 +248,21 @@ def test_warm_start_continues_from_the_previous_solution():
     assert not np.array_equal(first, warm.coef_)
 
 
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedLatentClassifier,
+                                       SharedCodebookRegressor, SharedCodebookClassifier])
+def test_warm_start_on_fewer_features_starts_afresh(Estimator):
+    # The classifiers once compared classes only and read past X's buffer.
+    make = (make_multitask_classification if "Classifier" in Estimator.__name__
+            else make_multitask_regression)
+    X, Y = make(60, 2, 6, shared_X=True, random_state=0)[:2]
+    est = Estimator(max_iter=3, tol=None, warm_start=True, random_state=0).fit(X, Y)
+    est.fit(X[:, :3], Y)
+    assert est.coef_.shape[1] == 3 and est.n_features_in_ == 3
+    assert np.isfinite(est.coef_).all()
+    fresh = Estimator(max_iter=3, tol=None, random_state=0).fit(X[:, :3], Y)
+    np.testing.assert_array_equal(est.coef_, fresh.coef_)
+
+
 def test_divergence_raises_an_error_naming_learning_rate():
     X, Y = make_multitask_regression(64, 2, 4, shared_X=True, random_state=0)
     X = X * 1e150
@@ -286,11 +301,79 @@ def test_single_observation_task_and_constant_task():
     assert np.isfinite(est.score(X, Y))
 
 
-def test_task_without_observation_is_an_error():
-    X, Y = make_multitask_regression(20, 3, 4, shared_X=True, random_state=0)
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedCodebookRegressor])
+def test_task_without_training_target_is_predicted_by_the_shared_part(Estimator):
+    X, Y = make_multitask_regression(40, 3, 4, shared_X=True, random_state=0)
     Y[:, 1] = np.nan
-    with pytest.raises(ValueError, match="Task 1 has no observed target"):
-        SharedLatentRegressor().fit(X, Y)
+    with pytest.warns(UserWarning, match=r"task\(s\) 1 \(1 in all\) have no observed"):
+        est = Estimator(random_state=0, max_iter=30, tol=None).fit(X, Y)
+    prediction = est.predict(X)
+    assert np.isfinite(prediction).all()
+    # No head data: the task predicts the pooled mean of the observed targets.
+    np.testing.assert_allclose(prediction[:, 1], np.nanmean(Y), rtol=1e-10)
+    np.testing.assert_array_equal(est.coef_[1], 0.0)
+
+
+def test_estimated_graph_has_no_edge_to_a_task_without_target():
+    X, Y = make_multitask_regression(40, 3, 4, shared_X=True, random_state=0)
+    Y[:, 2] = np.nan
+    with pytest.warns(UserWarning, match="no observed training target"):
+        est = SharedLatentRegressor(task_graph="js", graph_penalty=0.1, max_iter=5,
+                                    random_state=0).fit(X, Y)
+    assert np.all(est.task_graph_[2] == 0) and np.all(est.task_graph_[:, 2] == 0)
+    assert est.task_graph_[0, 1] > 0
+
+
+def test_classifier_task_without_label_takes_the_shared_classes():
+    X, Y = make_multitask_classification(80, 3, 4, shared_X=True, random_state=0)
+    Y[:, 2] = np.nan
+    with pytest.warns(UserWarning, match="task\\(s\\) 2"):
+        clf = SharedLatentClassifier(random_state=0, max_iter=20).fit(X, Y)
+    np.testing.assert_array_equal(clf.classes_, [0.0, 1.0])
+    proba = clf.predict_proba(X)[:, 2]
+    observed = Y[:, :2][~np.isnan(Y[:, :2])]
+    # Its intercept starts at, and without a head stays at, the pooled class odds.
+    np.testing.assert_allclose(proba, observed.mean(), atol=1e-3)
+
+
+def test_task_without_label_and_differing_classes_is_an_error():
+    X, Y = make_multitask_classification(60, 3, 4, shared_X=True, random_state=0)
+    Y[:5, 1] = 2.0
+    Y[:, 2] = np.nan
+    with pytest.raises(ValueError, match=r"Task\(s\) \[2\] have no observed label"):
+        SharedLatentClassifier().fit(X, Y)
+
+
+@pytest.mark.parametrize("weights, message", [
+    (None, "Y has no observed target: every"),
+    (np.r_[np.zeros(10), np.ones(10)], "no observed target with a positive sample_weight"),
+])
+def test_no_target_at_all_names_the_cause(weights, message):
+    X, Y = make_multitask_regression(20, 2, 4, shared_X=True, random_state=0)
+    Y[10:] = np.nan
+    if weights is None:
+        Y[:] = np.nan
+    with pytest.raises(ValueError, match=message):
+        SharedLatentRegressor().fit(X, Y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedLatentClassifier])
+def test_partial_fit_minibatch_without_some_tasks_updates_only_those_present(Estimator):
+    make = (make_multitask_regression if Estimator is SharedLatentRegressor
+            else make_multitask_classification)
+    X, Y = make(60, 3, 4, shared_X=True, random_state=0)[:2]
+    est = Estimator(random_state=0, batch_size=8)
+    kwargs = {} if Estimator is SharedLatentRegressor else {"classes": [[0, 1]] * 3}
+    est.partial_fit(X[:30], Y[:30], **kwargs)
+    before = est._state.copy()
+    batch = Y[30:].copy()
+    batch[:, 1] = np.nan
+    est.partial_fit(X[30:], batch)
+    after = est._state
+    for name in ("V", "b", "mV", "vV", "mb", "vb"):
+        np.testing.assert_array_equal(getattr(after, name)[1], getattr(before, name)[1])
+        assert not np.array_equal(getattr(after, name)[0], getattr(before, name)[0])
+    assert not np.array_equal(after.U, before.U)
 
 
 def test_unseen_class_at_score_counts_as_an_error():

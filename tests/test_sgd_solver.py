@@ -6,8 +6,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+from fastmtl import SharedCodebookRegressor, SharedLatentClassifier, SharedLatentRegressor
 from fastmtl.datasets import make_multitask_classification, make_multitask_regression
+from fastmtl.linear_model._losses import huber
 from fastmtl.linear_model._model import FactorState
 
 from . import naive
@@ -74,6 +75,37 @@ def test_regression_gradient_matches_finite_differences():
     est.fit(X, Y, sample_weight=sample_weight)
     _check_gradient(est, X, Y, sample_weight,
                     dict(alpha_u=0.05, alpha_v=0.05, graph=graph, graph_penalty=0.3))
+
+
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedCodebookRegressor])
+def test_huber_gradient_matches_finite_differences(Estimator):
+    X, Y = make_multitask_regression(30, 3, 5, rank=2, shared_X=True, missing_rate=0.2,
+                                     random_state=2)
+    Y[::4] += 8.0  # outliers: residuals on both sides of the Huber threshold
+    est = Estimator(2, alpha=0.05, loss="huber", max_iter=3, tol=None, random_state=0)
+    if Estimator is SharedCodebookRegressor:
+        est.set_params(sparsity=0.0)  # the lasso is a prox step, not in the gradient
+    est.fit(X, Y)
+    delta = huber.EPSILON * est._layout_.scale  # the threshold in the user's units
+    kwargs = dict(alpha_u=0.05, alpha_v=0.05, losses=["huber"] * 3, huber_delta=delta)
+    if Estimator is SharedCodebookRegressor:
+        kwargs.update(alpha_v=0.0)
+    residuals = Y - est.predict(X)
+    assert np.any(np.abs(residuals) > delta) and np.any(np.abs(residuals) < delta)
+    _check_gradient(est, X, Y, None, kwargs)
+
+
+def test_huber_resists_outliers_where_squared_loss_does_not():
+    X, Y = make_multitask_regression(200, 4, 5, rank=1, noise=0.1, shared_X=True,
+                                     random_state=0)
+    corrupted = Y.copy()
+    corrupted[::10] += 50.0  # 10% gross outliers
+    errors = {}
+    for loss in ("squared_error", "huber"):
+        est = SharedLatentRegressor(1, loss=loss, max_iter=300, random_state=0)
+        errors[loss] = np.abs(est.fit(X, corrupted).predict(X) - Y).mean()
+    # The outliers drag the squared-loss intercepts up by about 5.
+    assert errors["huber"] < 0.5 * errors["squared_error"]
 
 
 def test_classification_gradient_matches_finite_differences():

@@ -14,6 +14,7 @@ Methods that other parts of fastmtl rely on (a contract, see docs/design.md):
 ``_score_statistics`` and ``_statistics_score`` (``fastmtl.distributed.score``).
 """
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -39,8 +40,9 @@ from ._layout import (
     encode_labels,
     regression_layout,
     regression_observations,
+    tasks_without_targets,
 )
-from ._losses import LOGISTIC
+from ._losses import LOGISTIC, REGRESSION_LOSSES
 from ._model import FactorState, Problem
 from ._solvers import _sgd
 from ._weighting import STRATEGIES, initial_task_weights
@@ -66,6 +68,9 @@ COMMON_PARAMETER_CONSTRAINTS = {
 }
 CLASSIFIER_PARAMETER_CONSTRAINTS = {
     "missing_label": [numbers.Real, str, None],
+}
+REGRESSOR_PARAMETER_CONSTRAINTS = {
+    "loss": [StrOptions(set(REGRESSION_LOSSES))],
 }
 
 
@@ -111,8 +116,13 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         if self.task_graph is None:
             return np.zeros((layout.n_tasks, layout.n_tasks))
         if isinstance(self.task_graph, str):
-            graph = estimate_task_graph(self.task_graph, *self._encode(Y, layout),
-                                        sample_weight)
+            # A task without a target has no relatedness to estimate: no edge.
+            values, kind = self._encode(Y, layout)
+            seen = np.flatnonzero(np.any(~np.isnan(values) & (sample_weight[:, None] > 0),
+                                         axis=0))
+            graph = np.zeros((layout.n_tasks, layout.n_tasks))
+            graph[np.ix_(seen, seen)] = estimate_task_graph(
+                self.task_graph, values[:, seen], kind, sample_weight)
         else:
             graph = self.task_graph
         n_out = layout.n_out if self.graph_penalty > 0 else None
@@ -140,6 +150,17 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Notes
+        -----
+        A task without an observed training target is not an error: ``fit``
+        warns once, naming such tasks, and predicts them by the *shared part*
+        of the model, the prediction the model makes for a task it has never
+        seen. Its head gets no data and stays at its prior (zero, or pulled
+        towards linked tasks by ``task_graph``); its intercept is the pooled
+        mean of all observed targets (regression) or starts from the pooled
+        class frequencies (classification, where such a task takes the
+        classes that all other tasks share).
         """
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=True)
@@ -160,6 +181,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             train_weight[val_rows] = 0.0
         layout = self._layout(Y, train_weight)
         obs = self._observations(Y, train_weight, layout)
+        _warn_tasks_without_targets(obs, layout, type(self).__name__)
         if self.early_stopping:
             validation = self._validation_scorer(X[val_rows], Y[val_rows],
                                                  sample_weight[val_rows], layout)
@@ -208,12 +230,18 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             rng, layout, state = self._rng, self._layout_, self._state
             obs = self._observations(Y, sample_weight, layout)
             weighting, graph = self._weighting, self.task_graph_
+        absent = tasks_without_targets(obs, layout.n_tasks)
+        before = state.copy() if absent.size else None
         problem = self._problem(X, obs, layout, graph, device)
         state, weights, log = _sgd.train(
             problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
             n_epochs=1, batch_size=self.batch_size, learning_rate=self.learning_rate,
             rng=rng, tol=None, verbose=self.verbose, estimator_name=type(self).__name__,
         )
+        if absent.size and not first:
+            # Only the tasks in this minibatch learn: the others keep their
+            # heads, intercepts and optimiser moments.
+            state.keep_outputs(before, np.isin(layout.output_task, absent))
         previous = getattr(self, "loss_curve_", []) if not first else []
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
         self.loss_curve_ = list(previous) + self.loss_curve_
@@ -227,12 +255,14 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
                                    intercept)
 
     def _compatible(self, layout, X):
+        """Whether a warm start can continue from the previous fit."""
         old = self._layout_
-        if old.n_tasks != layout.n_tasks or not np.array_equal(old.n_out, layout.n_out):
+        if (old.n_tasks != layout.n_tasks or not np.array_equal(old.n_out, layout.n_out)
+                or self._state.U.shape[1] != X.shape[1]):
             return False
         if old.classes is not None:
             return all(np.array_equal(a, b) for a, b in zip(old.classes, layout.classes))
-        return self._state.U.shape[1] == X.shape[1]
+        return True
 
     def _store(self, state, layout, one_d, weighting, log, rng):
         """Set the fitted attributes (user units) from the solver's state."""
@@ -356,6 +386,16 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         return _objective.task_gradients(problem, self._state if state is None else state)
 
 
+def _warn_tasks_without_targets(obs, layout, estimator_name):
+    absent = tasks_without_targets(obs, layout.n_tasks)
+    if absent.size:
+        shown = ", ".join(map(str, absent[:10])) + (", ..." if absent.size > 10 else "")
+        warnings.warn(
+            f"{estimator_name}: task(s) {shown} ({absent.size} in all) have no observed "
+            "training target; they are predicted by the shared part of the model "
+            "(see the Notes of fit).", UserWarning, stacklevel=4)
+
+
 def _shared_classes(classes, one_d):
     """One array when every task has the same classes, else a list per task."""
     first = classes[0]
@@ -381,13 +421,13 @@ def _rescale_state(state, old, new):
 # Target mixins                                                               #
 # --------------------------------------------------------------------------- #
 class MultiTaskRegressorMixin:
-    """Regression targets: squared loss, NaN = missing, R² per task."""
+    """Regression targets: squared or Huber loss, NaN = missing, R² per task."""
 
     _numeric_targets = True
 
     def _layout(self, Y, sample_weight, classes=None):
         return regression_layout(Y.astype(np.float64, copy=False), sample_weight,
-                                 self.fit_intercept)
+                                 self.fit_intercept, REGRESSION_LOSSES[self.loss])
 
     def _observations(self, Y, sample_weight, layout):
         return regression_observations(Y.astype(np.float64, copy=False), sample_weight,
@@ -406,13 +446,15 @@ class MultiTaskRegressorMixin:
     @staticmethod
     def _statistics_score(stats):
         """The score that ``score`` reports, from (summed) score statistics."""
-        return stats.r2("uniform_average")
+        return stats.r2("pooled")
 
     @fit_context
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of SGD over the given samples, continuing any previous fit.
 
         The first call fixes the tasks and each task's target standardisation.
+        A minibatch may lack some tasks: only the tasks it observes update
+        their heads and intercepts (the shared factor learns from all).
 
         Parameters
         ----------
@@ -443,9 +485,15 @@ class MultiTaskRegressorMixin:
         return decision[:, 0] if self._one_d else decision
 
     def score(self, X, y, sample_weight=None):
-        """Mean over tasks of R² on the observed (non-NaN) targets.
+        """Pooled R² on the observed (non-NaN) targets.
 
-        Tasks with fewer than two observed targets are left out of the mean.
+        One sum of squared errors over all observed targets against one sum
+        of squares about each task's own mean:
+        ``1 - sum_t SSE_t / sum_t SST_t`` (:func:`fastmtl.metrics.r2_score`
+        with ``multioutput="pooled"``). Unlike the mean of per-task R², it
+        stays reliable when tasks have few validation rows, which makes it
+        the better criterion for model selection (see docs/model_selection.md);
+        the per-task values are ``r2_score(Y, predict(X), multioutput="raw_values")``.
 
         Parameters
         ----------
@@ -488,12 +536,14 @@ class MultiTaskClassifierMixin:
         return encode_labels(Y, self._observed(Y), layout.classes), "categorical"
 
     def _initial_intercept(self, obs, layout):
-        """Each task's loss starts from its observed class frequencies."""
+        """Each task's loss starts from its observed class frequencies; a task
+        without a label from those of all tasks (which then share its classes)."""
         b = np.zeros(layout.n_outputs)
+        empty = np.bincount(obs.task, minlength=layout.n_tasks) == 0
         for t in range(layout.n_tasks):
             if layout.n_out[t] == 0:
                 continue
-            mine = obs.task == t
+            mine = obs.task == t if not empty[t] else np.ones(obs.task.shape, bool)
             class_weight = np.bincount(obs.target[mine].astype(np.int64),
                                        weights=obs.weight[mine],
                                        minlength=len(layout.classes[t])) + 1e-3
@@ -521,11 +571,14 @@ class MultiTaskClassifierMixin:
     @staticmethod
     def _statistics_score(stats):
         """The score that ``score`` reports, from (summed) score statistics."""
-        return stats.accuracy("uniform_average")
+        return stats.accuracy("pooled")
 
     @fit_context
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch of SGD over the given samples, continuing any previous fit.
+
+        A minibatch may lack some tasks: only the tasks it observes update
+        their heads and intercepts (the shared factor learns from all).
 
         Parameters
         ----------
@@ -604,10 +657,24 @@ class MultiTaskClassifierMixin:
         return prediction[:, 0] if self._one_d else prediction
 
     def score(self, X, y, sample_weight=None):
-        """Mean over tasks of the accuracy on the observed labels.
+        """Pooled accuracy: the fraction of all observed labels predicted right.
 
         An observed label outside a task's fitted classes counts as an error.
-        Tasks with no observed label are left out of the mean.
+        Pooled over tasks (:func:`fastmtl.metrics.accuracy_score` with
+        ``multioutput="pooled"``), it stays reliable when tasks have few
+        validation labels; per-task values come from
+        ``accuracy_score(Y, predict(X), multioutput="raw_values")``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Labels; NaN or ``missing_label`` marks a missing one.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        score : float
         """
         return self._statistics_score(self._score_statistics(X, y, sample_weight))
 

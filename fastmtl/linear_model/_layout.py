@@ -143,25 +143,27 @@ def _csr_observations(values, sample_weight, mean, scale, weight_sums):
     return ptr, task, target, weight
 
 
-def _check_weight_sums(sums):
-    empty = np.flatnonzero(sums <= 0)
-    if empty.size:
-        raise ValueError(
-            f"Task {empty[0]} has no observed target with a positive sample_weight "
-            f"({empty.size} such task(s)); every task needs at least one."
-        )
-    return sums
+def check_some_target(sums, sample_weight):
+    """Raise unless some task has an observed target (with positive weight)."""
+    if not np.any(sums > 0):
+        weighted = "" if np.all(sample_weight == 1.0) else " with a positive sample_weight"
+        raise ValueError(f"Y has no observed target{weighted}: every entry is missing.")
 
 
-def build_observations(values, sample_weight, mean=None, scale=None, weight_sums=None):
+def build_observations(values, sample_weight, mean=None, scale=None):
     """CSR of the non-NaN entries of ``values`` (n_samples, n_tasks), with
-    ``target = (value - mean) / scale`` and ``weight = sample_weight / W_t``."""
+    ``target = (value - mean) / scale`` and ``weight = sample_weight / W_t``.
+
+    A task without an observed target has no entry (its ``W_t`` is set to 1,
+    which nothing divides by).
+    """
     values = np.ascontiguousarray(values, dtype=np.float64)
     n_tasks = values.shape[1]
     mean = np.zeros(n_tasks) if mean is None else mean
     scale = np.ones(n_tasks) if scale is None else scale
-    if weight_sums is None:
-        weight_sums = _check_weight_sums(_task_moments(values, sample_weight)[0])
+    weight_sums = _task_moments(values, sample_weight)[0]
+    check_some_target(weight_sums, sample_weight)
+    weight_sums = np.where(weight_sums > 0, weight_sums, 1.0)
     ptr, task, target, weight = _csr_observations(values, sample_weight, mean, scale,
                                                   weight_sums)
     return Observations(ptr=ptr, task=task, target=target, weight=weight,
@@ -171,20 +173,31 @@ def build_observations(values, sample_weight, mean=None, scale=None, weight_sums
 # --------------------------------------------------------------------------- #
 # Regression                                                                  #
 # --------------------------------------------------------------------------- #
-def regression_layout(Y, sample_weight, fit_intercept):
-    """Layout of regression tasks; each task standardised by its weighted mean/std."""
+def regression_layout(Y, sample_weight, fit_intercept, kind=SQUARED):
+    """Layout of regression tasks; each task standardised by its weighted mean/std.
+
+    A task without an observed target takes the pooled mean and standard
+    deviation of all observed targets: with its head at zero it then predicts
+    that pooled mean.
+    """
     Y = np.ascontiguousarray(Y, dtype=np.float64)
     total, mean, var = _task_moments(Y, sample_weight)
-    _check_weight_sums(total)
+    check_some_target(total, sample_weight)
     if not fit_intercept:
         var = var + mean ** 2  # second moment about zero
         mean = np.zeros_like(mean)
+    empty = total <= 0
+    if np.any(empty):
+        share = total / total.sum()
+        pooled_mean = share @ mean
+        pooled_var = share @ (var + (mean - pooled_mean) ** 2)
+        mean[empty], var[empty] = pooled_mean, pooled_var
     scale = np.sqrt(var)
     # A constant task keeps unit scale: nothing to standardise.
     scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
     n_tasks = Y.shape[1]
     return TaskLayout(
-        kind=np.full(n_tasks, SQUARED, dtype=np.int64),
+        kind=np.full(n_tasks, kind, dtype=np.int64),
         out_start=np.arange(n_tasks, dtype=np.int64),
         n_out=np.ones(n_tasks, dtype=np.int64),
         mean=mean, scale=scale,
@@ -211,13 +224,13 @@ def classification_layout(Y, observed, classes=None):
     """Layout of classification tasks; ``classes`` (per task) may be given."""
     n_tasks = Y.shape[1]
     if classes is None:
-        classes = []
+        classes = [None] * n_tasks
         for t in range(n_tasks):
             labels = Y[observed[:, t], t]
-            if labels.size == 0:
-                raise ValueError(f"Task {t} has no observed label.")
-            check_classification_task(labels, t)
-            classes.append(np.unique(labels))
+            if labels.size:
+                check_classification_task(labels, t)
+                classes[t] = np.unique(labels)
+        classes = _classes_of_unlabelled_tasks(classes)
     kind = np.empty(n_tasks, dtype=np.int64)
     n_out = np.empty(n_tasks, dtype=np.int64)
     for t, c in enumerate(classes):
@@ -229,6 +242,29 @@ def classification_layout(Y, observed, classes=None):
     return TaskLayout(kind=kind, out_start=out_start, n_out=n_out,
                       mean=np.zeros(n_outputs), scale=np.ones(n_outputs),
                       classes=classes)
+
+
+def _classes_of_unlabelled_tasks(classes):
+    """A task without a label takes the classes that all labelled tasks share."""
+    seen = [c for c in classes if c is not None]
+    if not seen:
+        raise ValueError("Y has no observed label: every entry is missing.")
+    if len(seen) == len(classes):
+        return classes
+    shared = seen[0]
+    if not all(c.shape == shared.shape and np.all(c == shared) for c in seen):
+        unlabelled = [t for t, c in enumerate(classes) if c is None]
+        raise ValueError(
+            f"Task(s) {unlabelled} have no observed label and the labelled tasks "
+            "have different classes, so their classes are unknown; give every "
+            "task's classes with partial_fit(..., classes=...) or drop those tasks."
+        )
+    return [shared if c is None else c for c in classes]
+
+
+def tasks_without_targets(obs, n_tasks):
+    """Indices of the tasks with no observed target in ``obs``."""
+    return np.flatnonzero(np.bincount(obs.task, minlength=n_tasks) == 0)
 
 
 def encode_labels(Y, observed, classes):

@@ -116,6 +116,13 @@ class FactorState:
         for f in fields(self):
             setattr(self, f.name, getattr(other, f.name))
 
+    def keep_outputs(self, other, outputs):
+        """Take the heads, intercepts and their moments of ``outputs`` (a mask)
+        from ``other`` (a copy made earlier)."""
+        for name in ("V", "b"):
+            for prefix in ("", "m", "v"):
+                getattr(self, prefix + name)[outputs] = getattr(other, prefix + name)[outputs]
+
     def parameters_finite(self):
         return all(np.isfinite(p).all() for p in self.params)
 

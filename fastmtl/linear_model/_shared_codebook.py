@@ -6,6 +6,7 @@ from .._param_validation import Integer, NonNegative
 from ._base import (
     CLASSIFIER_PARAMETER_CONSTRAINTS,
     COMMON_PARAMETER_CONSTRAINTS,
+    REGRESSOR_PARAMETER_CONSTRAINTS,
     MultiTaskClassifierMixin,
     MultiTaskEstimator,
     MultiTaskRegressorMixin,
@@ -15,6 +16,7 @@ from ._shared_latent import (
     _SHARED_DOC,
     CLASSIFIER_ATTRIBUTES,
     CLASSIFIER_PARAMS,
+    REGRESSOR_PARAMS,
     fill_doc,
 )
 
@@ -111,12 +113,29 @@ class _SharedCodebook(MultiTaskEstimator):
 
 
 class SharedCodebookRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedCodebook):
-    pass
+    _parameter_constraints = {**_SharedCodebook._parameter_constraints,
+                              **REGRESSOR_PARAMETER_CONSTRAINTS}
+
+    def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
+                 task_graph=None, graph_penalty=0.0, learning_rate=0.01,
+                 batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
+                 early_stopping=False, validation_fraction=0.1, fit_intercept=True,
+                 warm_start=False, random_state=None, verbose=0, device="auto",
+                 loss="squared_error"):
+        super().__init__(
+            n_atoms, alpha=alpha, sparsity=sparsity, task_weights=task_weights,
+            task_graph=task_graph, graph_penalty=graph_penalty,
+            learning_rate=learning_rate, batch_size=batch_size, max_iter=max_iter,
+            tol=tol, n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, fit_intercept=fit_intercept,
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+            device=device)
+        self.loss = loss
 
 
 SharedCodebookRegressor.__doc__ = _codebook_doc(
     "Multi-task regression with a shared dictionary and sparse task codes (GO-MTL).\n",
-    "tasks", "task")
+    "tasks", "task", extra_params=REGRESSOR_PARAMS)
 
 
 class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedCodebook):

@@ -5,6 +5,7 @@ from .._param_validation import Integer
 from ._base import (
     CLASSIFIER_PARAMETER_CONSTRAINTS,
     COMMON_PARAMETER_CONSTRAINTS,
+    REGRESSOR_PARAMETER_CONSTRAINTS,
     MultiTaskClassifierMixin,
     MultiTaskEstimator,
     MultiTaskRegressorMixin,
@@ -133,6 +134,13 @@ def fill_doc(template, **fields):
     return template
 
 
+REGRESSOR_PARAMS = """    loss : {"squared_error", "huber"}, default="squared_error"
+        Each task's loss. "huber" is squared for residuals up to 1.35 times
+        the task's training standard deviation and linear beyond, so that a
+        few gross outliers cannot pull a task's fit far.
+"""
+
+
 class _SharedLatent(MultiTaskEstimator):
     """Shared-latent model family: L2 on the projection and the heads."""
 
@@ -173,12 +181,29 @@ class _SharedLatent(MultiTaskEstimator):
 
 
 class SharedLatentRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedLatent):
-    pass
+    _parameter_constraints = {**_SharedLatent._parameter_constraints,
+                              **REGRESSOR_PARAMETER_CONSTRAINTS}
+
+    def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
+                 task_graph=None, graph_penalty=0.0, learning_rate=0.01,
+                 batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
+                 early_stopping=False, validation_fraction=0.1, fit_intercept=True,
+                 warm_start=False, random_state=None, verbose=0, device="auto",
+                 loss="squared_error"):
+        super().__init__(
+            n_components, alpha=alpha, task_weights=task_weights, task_graph=task_graph,
+            graph_penalty=graph_penalty, learning_rate=learning_rate,
+            batch_size=batch_size, max_iter=max_iter, tol=tol,
+            n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, fit_intercept=fit_intercept,
+            warm_start=warm_start, random_state=random_state, verbose=verbose,
+            device=device)
+        self.loss = loss
 
 
 SharedLatentRegressor.__doc__ = (
     "Multi-task regression in a shared low-rank latent space.\n"
-    + fill_doc(_SHARED_DOC, outputs="tasks", output="task", extra_params="",
+    + fill_doc(_SHARED_DOC, outputs="tasks", output="task", extra_params=REGRESSOR_PARAMS,
                          extra_attributes="")
     + """
     Examples

@@ -14,9 +14,7 @@ Every loss module has:
     Both are plain Python over ``math``, so that the CPU kernels compile them
     with ``njit`` and the CUDA kernels with ``cuda.jit(device=True)``: both
     compute alike. A single-output loss works on scalars, which stay in
-    registers; it is most of the work of an epoch. Plain Python over ``math``, so that the CPU kernels compile it
-    with ``njit`` and the CUDA kernels with ``cuda.jit(device=True)``: both
-    compute alike.
+    registers; it is most of the work of an epoch.
 ``n_outputs(n_classes)``
     How many model outputs (scores) a task with this loss has.
 ``predict(decision, classes)``, and for classifiers ``predict_proba(decision)``
@@ -29,14 +27,16 @@ and ``predict_log_proba(decision)``
 The tests check each loss against ``tests/naive.py``. ``docs/design.md`` shows
 how to add one.
 """
-from . import constant, logistic, softmax, squared
+from . import constant, huber, logistic, softmax, squared
 
 SQUARED = squared.KIND
+HUBER = huber.KIND
 LOGISTIC = logistic.KIND
 SOFTMAX = softmax.KIND
 CONSTANT = constant.KIND
 
-LOSSES = {loss.KIND: loss for loss in (squared, logistic, softmax, constant)}
+LOSSES = {loss.KIND: loss for loss in (squared, logistic, softmax, constant, huber)}
+REGRESSION_LOSSES = {"squared_error": SQUARED, "huber": HUBER}
 
 
 def compile_losses(jit):
@@ -50,6 +50,7 @@ def compile_losses(jit):
     ``numba.cuda.jit(device=True)``, from the same loss modules.
     """
     squared_loss = jit(squared.value_and_derivative)
+    huber_loss = jit(huber.value_and_derivative)
     logistic_loss = jit(logistic.value_and_derivative)
     softmax_loss = jit(softmax.value_and_gradient)
 
@@ -57,6 +58,8 @@ def compile_losses(jit):
     def single_output_loss(kind, s, target, scale2):
         if kind == SQUARED:
             return squared_loss(s, target, scale2)
+        if kind == HUBER:
+            return huber_loss(s, target, scale2)
         return logistic_loss(s, target, scale2)
 
     @jit
