@@ -7,7 +7,7 @@ Each tree is imported in a worker process of its own (two versions of one
 package cannot share a process); a third worker fits the same model in
 PyTorch. The driver asks them in turn (before, after, PyTorch, before, ...)
 for one fit of the benchmark of ``asv_benchmarks/benchmarks/linear_model.py``
-(200 000 x 100 x 20 tasks, 10 epochs) and prints each side's median and the
+(200 000 x 100 x 20 tasks, 10 epochs; ``--samples`` changes the rows) and prints each side's median and the
 ratios of medians. ``--busy`` keeps one core busy with a Python loop in
 another process while measuring, as a shared machine does.
 """
@@ -26,7 +26,7 @@ WORKER = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     sys.path.insert(0, sys.argv[2])
     from benchmarks import linear_model as bench
-    X, Y, _, _ = bench.multitask_data()
+    X, Y, _, _ = bench.multitask_data(int(sys.argv[5]))
     if sys.argv[3] == "torch":
         import torch
         torch.set_num_threads(int(sys.argv[4]))
@@ -49,9 +49,10 @@ def _busy():
         pass
 
 
-def _start(tree, kind, threads):
+def _start(tree, kind, threads, n_samples):
     return subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(tree), str(HERE), kind, str(threads)],
+        [sys.executable, "-c", WORKER, str(tree), str(HERE), kind, str(threads),
+         str(n_samples)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -60,15 +61,18 @@ def main(argv=None):
     parser.add_argument("before", type=pathlib.Path)
     parser.add_argument("after", type=pathlib.Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=200_000,
+                        help="training rows of the benchmark data")
     parser.add_argument("--busy", action="store_true",
                         help="keep one core busy in another process")
     parser.add_argument("--torch-threads", type=int, default=2,
                         help="threads of the PyTorch baseline; 0 leaves it out")
     args = parser.parse_args(argv)
-    workers = {"before": _start(args.before.resolve(), "fastmtl", 0),
-               "after": _start(args.after.resolve(), "fastmtl", 0)}
+    workers = {"before": _start(args.before.resolve(), "fastmtl", 0, args.samples),
+               "after": _start(args.after.resolve(), "fastmtl", 0, args.samples)}
     if args.torch_threads:
-        workers["torch"] = _start(args.after.resolve(), "torch", args.torch_threads)
+        workers["torch"] = _start(args.after.resolve(), "torch", args.torch_threads,
+                                  args.samples)
     for worker in workers.values():
         assert worker.stdout.readline().strip() == "ready"
     busy = multiprocessing.Process(target=_busy, daemon=True) if args.busy else None

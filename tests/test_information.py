@@ -251,3 +251,25 @@ def test_joint_float32_and_strided(rng):
     assert_allclose(fastmtl.conditional_entropy(swapped),
                     naive.conditional_entropy(np.ascontiguousarray(swapped)),
                     rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- #
+# Extreme ratios                                                              #
+# --------------------------------------------------------------------------- #
+def test_kl_with_a_subnormal_q_next_to_a_large_p_does_not_overflow():
+    # p / q = 1 / 5e-324 overflows; log p - log q does not.
+    P, Q = np.array([[0.5, 0.5]]), np.array([[1.0, 5e-324]])
+    exact = scipy.stats.entropy(P[0], Q[0])
+    assert np.isfinite(exact)
+    np.testing.assert_allclose(fastmtl.kl_divergence(P, Q), exact, rtol=1e-14)
+    np.testing.assert_allclose(fastmtl.pairwise_divergence(P, Q), [[exact]], rtol=1e-14)
+
+
+def test_mutual_information_of_cells_near_underflow_keeps_full_accuracy():
+    # p(x) p(y) of the small cells is about 1e-400: it underflows.
+    J = np.array([[1e-200, 1e-200], [1e-200, 1.0]])
+    p = J / J.sum()
+    px, py = p.sum(axis=1), p.sum(axis=0)
+    exact = sum(p[i, j] * (np.log(p[i, j]) - np.log(px[i]) - np.log(py[j]))
+                for i in range(2) for j in range(2))
+    np.testing.assert_allclose(fastmtl.mutual_information(J), exact, rtol=1e-12)

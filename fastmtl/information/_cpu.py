@@ -152,11 +152,7 @@ def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
         else:
             mp, fp = _linear_scale(p, normalize, check, tol)
             mq, fq = _linear_scale(q, normalize, check, tol)
-            for j in range(p.shape[0]):
-                x = p[j] * mp
-                y = q[j] * mq
-                term = x * vlog(x / y) if y > 0.0 else _INF
-                acc += term if x > 0.0 else 0.0
+            acc = _scaled_kl(p, mp, q, mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)
         out[i] = _clamp(acc, _INF) * scale
 
@@ -223,6 +219,18 @@ def joint_conditional_entropy(J, kx, ky, normalize, check, tol, scale, out, stat
         out[t] = max(acc, 0.0) * scale
 
 
+_SMALLEST_NORMAL = np.finfo(np.float64).tiny
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _log_ratio(v, a, b):
+    """``log(v / (a b))``; by logs where ``a b`` underflows (cells near 1e-200)."""
+    denominator = a * b
+    if denominator >= _SMALLEST_NORMAL:
+        return vlog(v / denominator)
+    return np.log(v) - np.log(a) - np.log(b)
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, status):
     """out[t] = I(X;Y) = sum_xy p(x,y) log(p(x,y) / (p(x) p(y))) of table ``J[t]``."""
@@ -234,7 +242,8 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
         for x in range(kx):
             for y in range(ky):
                 v = table[x * ky + y] * mult
-                acc += v * vlog(v / (px[x] * py[y])) if v > 0.0 else 0.0
+                if v > 0.0:
+                    acc += v * _log_ratio(v, px[x], py[y])
         status[t] = flags
         out[t] = max(acc, 0.0) * scale
 
@@ -281,14 +290,35 @@ def _support_escapes(p, zero_idx, start, stop):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _direct_kl(p, q):
+def _scaled_kl(p, mp, q, mq):
+    """KL of the rows ``p * mp`` and ``q * mq`` (``+inf`` where q = 0 < p).
+
+    One log per entry, of the ratio (vectorises, and exact where p and q are
+    close). The ratio overflows only for a tiny ``q`` next to a large ``p``
+    (1 / 5e-324); such a row is summed again as ``log p - log q``.
+    """
     acc = 0.0
+    overflow = False
     for j in range(p.shape[0]):
-        x = p[j]
-        y = q[j]
-        term = x * vlog(x / y) if y > 0.0 else _INF
+        x = p[j] * mp
+        y = q[j] * mq
+        ratio = x / y
+        overflow |= (ratio == _INF) & (y > 0.0)
+        term = x * vlog(ratio) if y > 0.0 else _INF
         acc += term if x > 0.0 else 0.0
+    if overflow:
+        acc = 0.0
+        for j in range(p.shape[0]):
+            x = p[j] * mp
+            y = q[j] * mq
+            if x > 0.0:
+                acc += x * (np.log(x) - np.log(y)) if y > 0.0 else _INF
     return acc
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _direct_kl(p, q):
+    return _scaled_kl(p, 1.0, q, 1.0)
 
 
 @njit(inline="always", **JIT_OPTIONS)

@@ -29,6 +29,7 @@ _linear_verdict = cuda.jit(device=True)(_rowcheck.linear_verdict)
 _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
 
 _INF = math.inf
+_SMALLEST_NORMAL = 2.2250738585072014e-308
 _LOG2 = math.log(2.0)
 
 # The launchers compute on the GPU; the pairwise driver keeps scratch there.
@@ -189,7 +190,7 @@ def _joint_kernel(mutual, J, kx, ky, normalize, check, tol, scale, out, status):
                     py = 0.0
                     for x2 in range(kx):
                         py += J[t, x2 * ky + y] * mult
-                    acc += v * math.log(v / (px * py) if mutual else v / py)
+                    acc += v * (_log_ratio(v, px, py) if mutual else math.log(v / py))
         status[t] = flags
         out[t] = max(acc if mutual else -acc, 0.0) * scale
 
@@ -242,13 +243,27 @@ def _matmul_nt_kernel(A, B, C):
 
 
 @cuda.jit(device=True)
+def _log_ratio(v, a, b):
+    """``log(v / (a b))``; by logs where ``a b`` underflows (the CPU twin's rule)."""
+    denominator = a * b
+    if denominator >= _SMALLEST_NORMAL:
+        return math.log(v / denominator)
+    return math.log(v) - math.log(a) - math.log(b)
+
+
+@cuda.jit(device=True)
 def _direct_kl(P, i, Q, j):
     acc = 0.0
     for t in range(P.shape[1]):
         x = P[i, t]
         y = Q[j, t]
         if x > 0.0:
-            acc += x * math.log(x / y) if y > 0.0 else _INF
+            if y > 0.0:
+                ratio = x / y
+                # 1 / 5e-324 overflows: then by logs, as on the CPU.
+                acc += x * (math.log(ratio) if ratio < _INF else math.log(x) - math.log(y))
+            else:
+                acc += _INF
     return acc
 
 
