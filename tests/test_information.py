@@ -273,3 +273,17 @@ def test_mutual_information_of_cells_near_underflow_keeps_full_accuracy():
     exact = sum(p[i, j] * (np.log(p[i, j]) - np.log(px[i]) - np.log(py[j]))
                 for i in range(2) for j in range(2))
     np.testing.assert_allclose(fastmtl.mutual_information(J), exact, rtol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["kl", "symmetric_kl", "cross_entropy"])
+def test_infinite_divergence_takes_the_sign_of_the_base_row_wise_and_pairwise(metric):
+    P, Q = np.array([[0.5, 0.5]]), np.array([[1.0, 0.0]])
+    rowwise = {"kl": lambda: fastmtl.kl_divergence(P, Q, base=0.5),
+               "cross_entropy": lambda: fastmtl.cross_entropy(P, Q, base=0.5),
+               "symmetric_kl": lambda: fastmtl.kl_divergence(P, Q, base=0.5)
+               + fastmtl.kl_divergence(Q, P, base=0.5)}[metric]()
+    pairwise = fastmtl.pairwise_divergence(P, Q, metric=metric, base=0.5)
+    # scipy.stats.entropy divides by log(base) < 0: -inf.
+    assert scipy.stats.entropy(P[0], Q[0], base=0.5) == -np.inf
+    assert rowwise[0] == -np.inf and pairwise[0, 0] == -np.inf
+    assert fastmtl.pairwise_divergence(P, Q, metric=metric, base=2.0)[0, 0] == np.inf

@@ -368,13 +368,15 @@ def finish_gemm_block(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx,
         if copy:
             for j in range(m):
                 out[i, j] = gemm[i, j]
+        # +inf nats in ``scale`` units: -inf for a base below 1, as row-wise
+        # and as scipy.stats.entropy.
         for j in q_rows_with_zeros:
             if _support_escapes(p, zq_idx, zq_ptr[j], zq_ptr[j + 1]):
-                out[i, j] = _INF
+                out[i, j] = _INF * scale
         if metric == SYMMETRIC_KL and zp_ptr[i + 1] > zp_ptr[i]:
             for j in range(m):
                 if _support_escapes(Q[j], zp_idx, zp_ptr[i], zp_ptr[i + 1]):
-                    out[i, j] = _INF
+                    out[i, j] = _INF * scale
 
 
 def matmul_nt(A, B, out):

@@ -297,11 +297,12 @@ def _finish_kernel(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx, zq_ptr, zq_
                 if metric == SYMMETRIC_KL:
                     nats += _direct_kl(Q, j, P, i)
                 value = max(nats, 0.0) * scale
+            # +inf nats in ``scale`` units (-inf for a base below 1), as on the CPU.
             if _support_escapes(P, i, zq_idx, zq_ptr[j], zq_ptr[j + 1]):
-                value = _INF
+                value = _INF * scale
             if metric == SYMMETRIC_KL and _support_escapes(Q, j, zp_idx, zp_ptr[i],
                                                            zp_ptr[i + 1]):
-                value = _INF
+                value = _INF * scale
             out[i, j] = value
 
 
