@@ -42,6 +42,12 @@ def _design(n_samples_per_task, n_tasks, n_features, shared_X, rng):
     return X, owner[:, None] == np.arange(n_tasks)
 
 
+def _check_noise(noise):
+    if not (isinstance(noise, (int, float, np.integer, np.floating))
+            and not isinstance(noise, bool) and np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}.")
+
+
 def _drop_targets(observed, missing_rate, rng):
     """Hide a ``missing_rate`` fraction of the observed targets, keeping one per task."""
     if not 0.0 <= missing_rate < 1.0:
@@ -90,6 +96,7 @@ def make_multitask_regression(n_samples_per_task=100, n_tasks=10, n_features=20,
     """
     _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
                   n_features=n_features, rank=rank)
+    _check_noise(noise)
     rng = check_random_state(random_state)
     coef = _low_rank_weights(n_tasks, n_features, min(rank, n_features, n_tasks), rng)
     X, observed = _design(n_samples_per_task, n_tasks, n_features, shared_X, rng)
@@ -119,6 +126,7 @@ def make_multitask_classification(n_samples_per_task=100, n_tasks=10, n_features
     """
     _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
                   n_features=n_features, rank=rank)
+    _check_noise(noise)
     if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
         raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}.")
     rng = check_random_state(random_state)

@@ -488,3 +488,19 @@ def test_bad_missing_label_and_sparsity_are_rejected_by_name():
         SharedLatentClassifier(missing_label=[1]).fit(X, Y)
     with pytest.raises((ValueError, TypeError), match="'sparsity' parameter"):
         SharedCodebookRegressor(sparsity=np.nan).fit(X, Y.astype(float))
+
+
+def test_batch_size_beyond_the_samples_means_full_batches_without_huge_buffers():
+    X, Y = make_multitask_regression(20, 2, 4, shared_X=True, random_state=0)
+    huge = SharedLatentRegressor(batch_size=10**11, max_iter=5, tol=None,
+                                 random_state=0).fit(X, Y)  # once sized 10**11 rows
+    full = SharedLatentRegressor(batch_size=20, max_iter=5, tol=None,
+                                 random_state=0).fit(X, Y)
+    np.testing.assert_array_equal(huge.coef_, full.coef_)
+
+
+@pytest.mark.parametrize("noise", [np.nan, np.inf, -0.1, "0.1", True])
+@pytest.mark.parametrize("make", [make_multitask_regression, make_multitask_classification])
+def test_bad_noise_is_rejected_by_name(make, noise):
+    with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
+        make(10, 2, 3, noise=noise)

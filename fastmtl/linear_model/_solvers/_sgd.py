@@ -92,12 +92,15 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     """
     strategy, weights = weighting
     layout = problem.layout
+    # Buffers for the largest minibatch there is, not for batch_size itself
+    # (batch_size=10**11 on 40 rows is valid and means full batches).
+    largest_batch = min(batch_size, max(len(rows), 1))
     if problem.device == "cuda":
         from . import _sgd_cuda
 
-        work = _sgd_cuda.DeviceProblem(problem, batch_size)
+        work = _sgd_cuda.DeviceProblem(problem, largest_batch)
     else:
-        work = _sgd_cpu.Workspace.allocate(batch_size, SGD_BLOCK_ROWS, state.U.shape[0],
+        work = _sgd_cpu.Workspace.allocate(largest_batch, SGD_BLOCK_ROWS, state.U.shape[0],
                                            state.U.shape[1], layout.n_outputs,
                                            layout.n_tasks)
     rule = StoppingRule(tol, n_iter_no_change, maximize=validation is not None)
