@@ -18,6 +18,7 @@ from fastmtl import (
     SharedLatentClassifier,
     SharedLatentRegressor,
 )
+from fastmtl.datasets import make_multitask_regression
 from fastmtl.linear_model._model import FactorState
 from fastmtl.relatedness import (
     TaskRelatednessDisplay,
@@ -469,3 +470,23 @@ def test_correlation_graph_on_stacked_tasks_warns_and_names_the_remedy():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         model.fit(X, Y)  # shared rows: no warning
+
+
+@pytest.mark.parametrize("scale", [1e160, 1e300, 1e-300])
+def test_task_correlation_does_not_depend_on_the_targets_scale(scale):
+    X, Y = make_multitask_regression(30, 3, 4, shared_X=True, missing_rate=0.2,
+                                     random_state=0)
+    expected = task_correlation(Y)
+    got = task_correlation(Y * scale)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_objective_and_gradient_similarity_check_the_number_of_tasks():
+    X, Y = make_multitask_regression(30, 3, 4, shared_X=True, random_state=0)
+    model = SharedLatentRegressor(max_iter=3, tol=None, random_state=0).fit(X, Y)
+    for call in (lambda: model.objective(X, Y[:, :2]),
+                 lambda: gradient_similarity(model, X, Y[:, :2])):
+        with pytest.raises(ValueError, match="y has 2 tasks but SharedLatentRegressor "
+                                             "was fitted on 3"):
+            call()

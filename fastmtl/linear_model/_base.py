@@ -296,15 +296,20 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ #
     # Using a fitted model                                               #
     # ------------------------------------------------------------------ #
+    def _fitted_targets(self, Y, n_samples, name):
+        """``Y`` checked (2-D) against the fitted model's tasks."""
+        Y, _ = check_targets(Y, n_samples, context=type(self).__name__, name=name,
+                             numeric=self._numeric_targets)
+        if Y.shape[1] != self.n_tasks_:
+            raise ValueError(f"{name} has {Y.shape[1]} tasks but {type(self).__name__} "
+                             f"was fitted on {self.n_tasks_}.")
+        return Y
+
     def _score_statistics(self, X, y, sample_weight=None):
         """Per-task score statistics of the predictions of ``X`` against ``y``
         (``fastmtl.metrics``); they add up across chunks of rows."""
         decision = self._decision(X)
-        Y, _ = check_targets(y, decision.shape[0], context=type(self).__name__,
-                             numeric=self._numeric_targets)
-        if Y.shape[1] != self.n_tasks_:
-            raise ValueError(f"y has {Y.shape[1]} tasks but {type(self).__name__} was "
-                             f"fitted on {self.n_tasks_}.")
+        Y = self._fitted_targets(y, decision.shape[0], "y")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, decision)
         return self._statistics(Y, decision, self._layout_, sample_weight)
@@ -353,8 +358,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         """The training problem on new data, with the fitted layout and graph."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
-        Y, _ = check_targets(Y, X.shape[0], context=type(self).__name__,
-                             numeric=self._numeric_targets)
+        Y = self._fitted_targets(Y, X.shape[0], "y")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         layout = self._layout_
@@ -372,12 +376,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         """``Y`` as numbers (NaN = missing; labels as class indices) and its
         target type ("continuous" or "categorical"), for the relatedness measures."""
         check_is_fitted(self)
-        Y, _ = check_targets(Y, None, context=type(self).__name__,
-                             numeric=self._numeric_targets)
-        if Y.shape[1] != self.n_tasks_:
-            raise ValueError(f"Y has {Y.shape[1]} tasks but {type(self).__name__} was "
-                             f"fitted on {self.n_tasks_}.")
-        return self._encode(Y, self._layout_)
+        return self._encode(self._fitted_targets(Y, None, "Y"), self._layout_)
 
     def _task_gradients(self, X, Y, sample_weight=None, state=None):
         """Per-task gradients of the data loss with respect to the shared factor,

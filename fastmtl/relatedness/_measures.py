@@ -90,7 +90,8 @@ def task_correlation(Y, *, min_overlap=3, return_counts=False):
     Notes
     -----
     All pairs at once from five matrix products over the pairwise masks, on
-    targets first centred by their observed means (to keep the sums small).
+    targets first scaled by their largest magnitude and centred by their
+    observed means (to keep the sums small and finite).
 
     Examples
     --------
@@ -105,6 +106,11 @@ def task_correlation(Y, *, min_overlap=3, return_counts=False):
         raise ValueError(f"min_overlap must be an integer >= 2; got {min_overlap!r}.")
     Y, observed = _check_task_targets(Y, numeric=True)
     mask = observed.astype(np.float64)
+    # Correlation does not change with each task's scale: dividing by the
+    # largest |value| first keeps the mean, the squares and the products
+    # finite for targets near 1e160 or 1e300.
+    largest = np.max(np.abs(np.where(observed, Y, 0.0)), axis=0)
+    Y = Y / np.where(largest > 0, largest, 1.0)
     centred = np.where(observed, Y - np.nanmean(Y, axis=0), 0.0)
     counts = mask.T @ mask
     sums = centred.T @ mask  # sums[s, t]: sum of task s over rows where t is observed
