@@ -23,10 +23,11 @@ from numba import njit, prange
 from .._config import JIT_OPTIONS
 from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from .._vmath import vlog
-from . import _rowcheck
+from . import _rowcheck, _terms
 
 _linear_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.linear_verdict)
 _log_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.log_verdict)
+_log_ratio = njit(inline="always", **JIT_OPTIONS)(_terms.log_ratio)
 
 _INF = np.inf
 _LOG2 = np.log(2.0)
@@ -217,18 +218,6 @@ def joint_conditional_entropy(J, kx, ky, normalize, check, tol, scale, out, stat
                 acc -= v * vlog(v / py[y]) if v > 0.0 else 0.0
         status[t] = flags
         out[t] = max(acc, 0.0) * scale
-
-
-_SMALLEST_NORMAL = np.finfo(np.float64).tiny
-
-
-@njit(inline="always", **JIT_OPTIONS)
-def _log_ratio(v, a, b):
-    """``log(v / (a b))``; by logs where ``a b`` underflows (cells near 1e-200)."""
-    denominator = a * b
-    if denominator >= _SMALLEST_NORMAL:
-        return vlog(v / denominator)
-    return np.log(v) - np.log(a) - np.log(b)
 
 
 @njit(parallel=True, **JIT_OPTIONS)

@@ -22,14 +22,14 @@ from numba import cuda
 from .. import _config
 from .._backend import is_gpu_array
 from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
-from . import _rowcheck
+from . import _rowcheck, _terms
 from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL
 
 _linear_verdict = cuda.jit(device=True)(_rowcheck.linear_verdict)
 _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
+_log_ratio = cuda.jit(device=True)(_terms.log_ratio)
 
 _INF = math.inf
-_SMALLEST_NORMAL = 2.2250738585072014e-308
 _LOG2 = math.log(2.0)
 
 # The launchers compute on the GPU; the pairwise driver keeps scratch there.
@@ -240,15 +240,6 @@ def _matmul_nt_kernel(A, B, C):
                 cuda.syncthreads()
             if i < C.shape[0] and j < C.shape[1]:
                 C[i, j] = acc
-
-
-@cuda.jit(device=True)
-def _log_ratio(v, a, b):
-    """``log(v / (a b))``; by logs where ``a b`` underflows (the CPU twin's rule)."""
-    denominator = a * b
-    if denominator >= _SMALLEST_NORMAL:
-        return math.log(v / denominator)
-    return math.log(v) - math.log(a) - math.log(b)
 
 
 @cuda.jit(device=True)
