@@ -1,19 +1,5 @@
-"""How related are the tasks? The measures, and a task graph built from them.
-
-Three views of relatedness, each a ``(n_tasks, n_tasks)`` matrix:
-
-- :func:`task_correlation`: Pearson correlation of the targets, on the samples
-  where both tasks are observed;
-- :func:`task_divergence`: a divergence between the tasks' target
-  distributions (histograms on shared bins, or label frequencies), computed by
-  :func:`fastmtl.pairwise_divergence`;
-- :func:`gradient_similarity`: the cosine of the tasks' loss gradients with
-  respect to the parameters they share, at a fitted model's solution.
-
-:func:`relatedness_to_graph` turns any of them into the non-negative task
-graph that the estimators' ``graph_penalty`` uses, and
-:class:`TaskRelatednessDisplay` draws them (matplotlib is only needed there).
-"""
+"""The relatedness measures and the task graph built from them (the package
+docstring, ``fastmtl.relatedness``, describes the three views)."""
 import numbers
 
 import numpy as np
