@@ -18,6 +18,9 @@ JIT_OPTIONS = dict(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=Tru
 # divergences are produced block by block so that an (n, m) result written to a
 # ``numpy.memmap`` needs only this much scratch memory.
 PAIRWISE_BLOCK_BYTES = 128 * 2**20
+# The same budget for a pairwise result computed on the GPU (scratch lives in
+# GPU memory; larger blocks mean fewer launches).
+CUDA_PAIRWISE_BLOCK_BYTES = 2**30
 
 # A GEMM-form divergence whose value is smaller than this fraction of the
 # magnitude of its two terms has lost digits to cancellation; it is recomputed

@@ -142,8 +142,9 @@ def _run_on_gpu(kernel, rows, sources, args, dtype, n_rows, batch_shape, check_i
     out = cuda.device_array(n_rows, dtype=dtype)
     status = cuda.device_array(n_rows, dtype=np.uint8)
     if n_rows:
-        kernel(*rows, *args, out, status)
-        if check_input:
+        # The launcher says whether any row was flagged: a clean result's
+        # status never leaves the GPU.
+        if kernel(*rows, *args, out, status) and check_input:
             raise_for_status(status.copy_to_host(), sources, tol)
     return out.reshape(batch_shape) if batch_shape == () else out
 
@@ -462,15 +463,16 @@ mutual_information.__doc__ = mutual_information.__doc__.replace("{joint}", _JOIN
 PAIRWISE_METRICS = ("kl", "js", "cross_entropy", "symmetric_kl")
 
 
-def _to_host(x):
-    """A host copy of a GPU array (Numba, CuPy, PyTorch); anything else as is."""
+def _pairwise_operand(x, name):
+    """``x`` as a float array: a GPU array as a view that stays there."""
     if not _backend.is_gpu_array(x):
-        return x
-    if hasattr(x, "copy_to_host"):
-        return x.copy_to_host()
+        return as_float_array(x, name)
     from numba import cuda
 
-    return cuda.as_cuda_array(x).copy_to_host()
+    arr = cuda.as_cuda_array(x) if hasattr(x, "__cuda_array_interface__") else x
+    if arr.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64 on the GPU, got {arr.dtype}")
+    return arr
 
 
 def prepare_rows(X, name, *, log_input, normalize, check_input, tol, device="cpu"):
@@ -541,10 +543,9 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     gpu_inputs = any(_backend.is_gpu_array(x) for x in (P, Q))
     if gpu_inputs:
         _backend.select_device(device, (P, Q), 0)  # raises unless CUDA is usable
-    # GPU inputs are prepared on the GPU from a host copy of their (n, k) rows,
-    # small next to the (n, m) result, which stays on the GPU.
-    P_arr = as_float_array(_to_host(P), "P")
-    Q_arr = P_arr if Q is None else as_float_array(_to_host(Q), "Q")
+    # GPU inputs stay on the GPU, and so does the result.
+    P_arr = _pairwise_operand(P, "P")
+    Q_arr = P_arr if Q is None else _pairwise_operand(Q, "Q")
     for arr, name in ((P_arr, "P"), (Q_arr, "Q")):
         if arr.ndim != 2:
             raise ValueError(
@@ -564,7 +565,8 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
         from numba import cuda
 
         out = cuda.device_array((n, m), dtype=result_dtype(P_arr, Q_arr))
-    out = _pairwise.check_out(out, (n, m), result_dtype(P_arr, Q_arr), (P_arr, Q_arr))
+    out = _pairwise.check_out(out, (n, m), result_dtype(P_arr, Q_arr),
+                              [a for a in (P_arr, Q_arr) if not _backend.is_gpu_array(a)])
     if out.size == 0:
         return out
     tol = sum_tolerance(P_arr, Q_arr)

@@ -56,7 +56,10 @@ def check_out(out, shape, dtype, inputs):
 
 
 def prepare(kernels, X, log_input, normalize, check, tol):
-    """Normalise and validate the rows of ``X`` (see ``_cpu.prepare_rows``)."""
+    """Normalise and validate the rows of ``X`` (see ``_cpu.prepare_rows``);
+    on the GPU the rows stay there (``_cuda.prepare``)."""
+    if kernels.ON_GPU:
+        return kernels.prepare(X, bool(log_input), bool(normalize), bool(check), tol)
     n, k = X.shape
     probs = np.empty((n, k))
     logs = np.empty((n, k))
@@ -64,11 +67,16 @@ def prepare(kernels, X, log_input, normalize, check, tol):
     status = np.zeros(n, dtype=np.uint8)
     kernels.prepare_rows(X, bool(log_input), bool(normalize), bool(check), tol,
                          probs, logs, negentropy, status)
+    return PreparedRows(probs, logs, negentropy, status, *zero_support(probs))
+
+
+def zero_support(probs):
+    """(CSR pointers, columns, rows having any) of the zero entries of ``probs``."""
+    n = probs.shape[0]
     rows, cols = np.nonzero(probs == 0.0)
     zero_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=zero_ptr[1:])
-    return PreparedRows(probs, logs, negentropy, status, zero_ptr,
-                        cols.astype(np.int64), np.flatnonzero(np.diff(zero_ptr)))
+    return zero_ptr, cols.astype(np.int64), np.flatnonzero(np.diff(zero_ptr))
 
 
 def _rows(out, start, stop):
@@ -78,10 +86,11 @@ def _rows(out, start, stop):
     return block if is_gpu_array(out) else np.asarray(block)
 
 
-def rows_per_block(n, m, n_buffers):
+def rows_per_block(n, m, n_buffers, budget=None):
     """Rows of the result per block so that the blocks fit the memory budget."""
+    budget = _config.PAIRWISE_BLOCK_BYTES if budget is None else budget
     row_bytes = 8 * max(m, 1) * max(n_buffers, 1)
-    return int(min(n, max(1, _config.PAIRWISE_BLOCK_BYTES // row_bytes)))
+    return int(min(n, max(1, budget // row_bytes)))
 
 
 def gemm_operands(metric, P, Q, scale):
@@ -109,8 +118,10 @@ def compute(kernels, metric, P, Q, scale, out):
     """Fill ``out[i, j] = metric(P_i, Q_j)`` block by block."""
     n, m = out.shape
     rtol = _config.CANCELLATION_RTOL
+    # GPU memory is spent on scratch blocks more freely: fewer, larger launches.
+    budget = _config.CUDA_PAIRWISE_BLOCK_BYTES if kernels.ON_GPU else None
     if metric == "js":
-        block = rows_per_block(n, m, 1)
+        block = rows_per_block(n, m, 1, budget)
         Q_probs = kernels.to_device(Q.probs)
         for start in range(0, n, block):
             stop = min(n, start + block)
@@ -118,14 +129,16 @@ def compute(kernels, metric, P, Q, scale, out):
                                       P.negentropy[start:stop], Q.negentropy,
                                       rtol, scale, _rows(out, start, stop))
         return
-    left, right = gemm_operands(metric, P, Q, scale)
-    right = kernels.to_device(right)
+    if kernels.ON_GPU:
+        left, right = kernels.gemm_operands(_METRIC_CODES[metric], P, Q, scale)
+    else:
+        left, right = gemm_operands(metric, P, Q, scale)
     # The product goes straight into ``out`` when the GEMM can write there;
     # otherwise (float32 or non-C-ordered ``out``, or a host ``out`` of a GPU
     # computation) through a float64 scratch block on the computing device.
     in_place = out.dtype == np.float64 and (
         is_gpu_array(out) if kernels.ON_GPU else out.flags.c_contiguous)
-    block = rows_per_block(n, m, 1)
+    block = rows_per_block(n, m, 1, budget)
     buffer = None if in_place else kernels.empty((block, m))
     for start in range(0, n, block):
         stop = min(n, start + block)

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from .._backend import DEVICES, cuda_available, select_device
+from .._backend import DEVICES, cuda_available, is_gpu_array, select_device
 from .._param_validation import (
     Integer,
     Interval,
@@ -97,14 +97,21 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         return tags
 
     def _training_device(self, X):
-        """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``)."""
-        return select_device(self.device, (), X.size * self._n_factors())
+        """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``);
+        always "cuda" for a GPU array ``X``."""
+        return select_device(self.device, (X,), X.size * self._n_factors())
 
     # ------------------------------------------------------------------ #
     # Fitting                                                            #
     # ------------------------------------------------------------------ #
     def _validate_training_data(self, X, Y, sample_weight, reset):
-        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32], order="C")
+        if is_gpu_array(X):  # read in place on the GPU; the targets are small
+            from .. import _gpu
+
+            X, Y = _gpu.checked_features(self, X, reset), _gpu.to_host(Y)
+        else:
+            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                              order="C")
         Y, one_d = check_targets(Y, X.shape[0], context=type(self).__name__,
                                  numeric=self._numeric_targets)
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
@@ -183,7 +190,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         obs = self._observations(Y, train_weight, layout)
         _warn_tasks_without_targets(obs, layout, type(self).__name__)
         if self.early_stopping:
-            validation = self._validation_scorer(X[val_rows], Y[val_rows],
+            X_val = X[val_rows] if not is_gpu_array(X) else _gpu_rows(X, val_rows)
+            validation = self._validation_scorer(X_val, Y[val_rows],
                                                  sample_weight[val_rows], layout)
         if self.warm_start and hasattr(self, "_state") and self._compatible(layout, X):
             state = _rescale_state(self._state, self._layout_, layout)
@@ -308,14 +316,19 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     def _score_statistics(self, X, y, sample_weight=None):
         """Per-task score statistics of the predictions of ``X`` against ``y``
         (``fastmtl.metrics``); they add up across chunks of rows."""
-        decision = self._decision(X)
-        Y = self._fitted_targets(y, decision.shape[0], "y")
+        decision = _host(self._decision(X))
+        Y = self._fitted_targets(_host(y), decision.shape[0], "y")
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, decision)
         return self._statistics(Y, decision, self._layout_, sample_weight)
 
     def _affine(self, X, W, bias):
-        """``X @ W.T + bias`` for validated ``X``, on the device ``device`` picks."""
+        """``X @ W.T + bias`` for validated ``X``, on the device ``device`` picks;
+        for a GPU array ``X``, on the GPU, as a Numba device array."""
+        if is_gpu_array(X):
+            from .. import _gpu
+
+            return _gpu.affine(X, W, bias, type(self).__name__)
         # A model fitted on a GPU scores on a machine without one: no GPU, no
         # transfer. Training on device="cuda" without a GPU raises instead.
         if (self.device != "cpu" and cuda_available()
@@ -325,10 +338,23 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             return affine(X, W, bias)
         return X @ W.T + bias
 
-    def _decision(self, X):
+    def _features(self, X):
+        """``X`` checked against the fitted model (a GPU array stays there)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._affine(X, self.coef_, self.intercept_)
+        if is_gpu_array(X):
+            from .. import _gpu
+
+            # Finiteness is checked on the (smaller) result by ``_affine``.
+            X = _gpu.view(X)
+            if X.ndim != 2 or X.dtype not in (np.float32, np.float64):
+                raise ValueError(f"X on the GPU must be a 2-D float32/float64 array, "
+                                 f"got {X.ndim}-D {X.dtype}")
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return X
+        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+
+    def _decision(self, X):
+        return self._affine(self._features(X), self.coef_, self.intercept_)
 
     def transform(self, X):
         """Project ``X`` onto the shared factors (latent features / atom activations).
@@ -340,10 +366,10 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         Returns
         -------
         Z : ndarray of shape (n_samples, n_factors)
+            On the GPU, as ``X``'s kind of array, when ``X`` is a GPU array.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self._affine(X, getattr(self, self._factor_attribute), 0.0)
+        return _like(self._affine(self._features(X), getattr(self, self._factor_attribute),
+                                  0.0), X)
 
     def objective(self, X, y, sample_weight=None):
         """Value of the training objective at the fitted parameters.
@@ -357,8 +383,9 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
     def _fitted_problem(self, X, Y, sample_weight):
         """The training problem on new data, with the fitted layout and graph."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32], order="C")
-        Y = self._fitted_targets(Y, X.shape[0], "y")
+        X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
+                          order="C")
+        Y = self._fitted_targets(_host(Y), X.shape[0], "y")
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                              ensure_non_negative=True)
         layout = self._layout_
@@ -383,6 +410,31 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         (n_tasks, n_factors, n_features), at the fitted solution."""
         problem = self._fitted_problem(X, Y, sample_weight)
         return _objective.task_gradients(problem, self._state if state is None else state)
+
+
+def _host(x):
+    """A NumPy copy of a GPU result (scores, labels and probabilities are
+    computed on the host from the GPU's decision values); else ``x``."""
+    if not is_gpu_array(x):
+        return x
+    from .. import _gpu
+
+    return _gpu.to_host(x)
+
+
+def _like(result, X):
+    """``result`` on the GPU as ``X``'s kind of array when ``X`` is a GPU array."""
+    if not is_gpu_array(X):
+        return result
+    from .. import _gpu
+
+    return _gpu.like(result, X)
+
+
+def _gpu_rows(X, rows):
+    from .. import _gpu
+
+    return _gpu.take_rows(X, rows)
 
 
 def _warn_tasks_without_targets(obs, layout, estimator_name):
@@ -478,10 +530,11 @@ class MultiTaskRegressorMixin:
         Returns
         -------
         Y : ndarray of shape (n_samples, n_tasks), or (n_samples,) when fitted
-            on a 1-D ``y``.
+            on a 1-D ``y``; on the GPU, as ``X``'s kind of array, when ``X``
+            is a GPU array.
         """
         decision = self._decision(X)
-        return decision[:, 0] if self._one_d else decision
+        return _like(decision[:, 0] if self._one_d else decision, X)
 
     def score(self, X, y, sample_weight=None):
         """Pooled R² on the observed (non-NaN) targets.
@@ -606,19 +659,20 @@ class MultiTaskClassifierMixin:
         """
         decision = self._decision(X)
         if self._one_d and decision.shape[1] == 1:
-            return decision[:, 0]
-        return decision
+            return _like(decision[:, 0], X)
+        return _like(decision, X)
 
     def _per_task(self, X, method):
         """``method`` (a loss's predict_proba or predict_log_proba) of every task."""
-        decision = self._decision(X)
+        decision = _host(self._decision(X))
         layout = self._layout_
         results = []
         for t in range(layout.n_tasks):
             start, n_out = layout.out_start[t], layout.n_out[t]
             results.append(getattr(layout.loss(t), method)(decision[:, start:start + n_out]))
         if self._multilabel:  # the probability of classes_[1], one column per task
-            return np.column_stack([r[:, 1] for r in results])
+            return _like(np.column_stack([r[:, 1] for r in results]), X)
+        results = [_like(r, X) for r in results]
         return results[0] if self._one_d else results
 
     def predict_proba(self, X):
@@ -652,8 +706,8 @@ class MultiTaskClassifierMixin:
         Y : ndarray of shape (n_samples, n_tasks), or (n_samples,) when fitted
             on a 1-D ``y``.
         """
-        prediction = self._task_predictions(self._decision(X), self._layout_)
-        return prediction[:, 0] if self._one_d else prediction
+        prediction = self._task_predictions(_host(self._decision(X)), self._layout_)
+        return _like(prediction[:, 0] if self._one_d else prediction, X)
 
     def score(self, X, y, sample_weight=None):
         """Pooled accuracy: the fraction of all observed labels predicted right.

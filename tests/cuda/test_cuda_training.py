@@ -107,3 +107,70 @@ def test_cuda_divergence_is_detected_and_state_kept_finite():
                                   random_state=0, device="cuda")
     with pytest.raises(TrainingDivergedError, match="learning_rate"):
         model.fit(X * 1e150, Y)
+
+
+def test_gpu_arrays_in_fit_and_out_of_predict():
+    """X on the GPU: fit reads it in place (same model as from host X on
+    device="cuda"); predict / transform / decision_function / predict_proba
+    return GPU arrays equal to the host results."""
+    from numba import cuda
+
+    X, Y = _regression(5)
+    options = dict(max_iter=2, tol=None, batch_size=4, random_state=0, device="cuda")
+    host = SharedLatentRegressor(2, **options).fit(X, Y)
+    on_gpu = SharedLatentRegressor(2, **options).fit(cuda.to_device(X), Y)
+    np.testing.assert_array_equal(on_gpu.coef_, host.coef_)
+    d_X = cuda.to_device(X)
+    prediction = on_gpu.predict(d_X)
+    assert hasattr(prediction, "copy_to_host")  # stays on the GPU
+    np.testing.assert_allclose(prediction.copy_to_host(), host.predict(X), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(on_gpu.transform(d_X).copy_to_host(), host.transform(X),
+                               rtol=1e-12, atol=1e-12)
+    assert on_gpu.score(d_X, Y) == pytest.approx(host.score(X, Y), rel=1e-12)
+
+    labels = _labels(Y)
+    clf = SharedLatentClassifier(2, **options).fit(d_X, labels)
+    reference = SharedLatentClassifier(2, **options).fit(X, labels)
+    np.testing.assert_array_equal(clf.coef_, reference.coef_)
+    np.testing.assert_array_equal(clf.predict(d_X).copy_to_host(), reference.predict(X))
+    for got, want in zip(clf.predict_proba(d_X), reference.predict_proba(X)):
+        np.testing.assert_allclose(got.copy_to_host(), want, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(clf.decision_function(d_X).copy_to_host(),
+                               reference.decision_function(X), rtol=1e-12, atol=1e-12)
+
+
+def test_gpu_arrays_with_early_stopping_and_partial_fit():
+    from numba import cuda
+
+    X, Y = _regression(6)
+    options = dict(max_iter=3, tol=None, batch_size=4, random_state=0, device="cuda",
+                   early_stopping=True, validation_fraction=0.3)
+    host = SharedLatentRegressor(2, **options).fit(X, Y)
+    on_gpu = SharedLatentRegressor(2, **options).fit(cuda.to_device(X), Y)
+    np.testing.assert_array_equal(on_gpu.coef_, host.coef_)
+    np.testing.assert_array_equal(on_gpu.validation_scores_, host.validation_scores_)
+    partial = SharedLatentRegressor(2, batch_size=4, random_state=0, device="cuda")
+    partial.partial_fit(cuda.to_device(X), cuda.to_device(Y))
+    reference = SharedLatentRegressor(2, batch_size=4, random_state=0, device="cuda")
+    np.testing.assert_array_equal(partial.coef_, reference.partial_fit(X, Y).coef_)
+
+
+def test_gpu_array_input_errors():
+    from numba import cuda
+
+    X, Y = _regression(7)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    model = SharedLatentRegressor(2, max_iter=1, tol=None, device="cuda")
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        model.fit(cuda.to_device(bad), Y)
+    with pytest.raises(ValueError, match="device='cpu'"):
+        SharedLatentRegressor(2, device="cpu").fit(cuda.to_device(X), Y)
+    with pytest.raises(TypeError, match="float32 or float64"):
+        model.fit(cuda.to_device(X.astype(np.int64)), Y)
+    model.fit(cuda.to_device(X), Y)
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        model.predict(cuda.to_device(bad))
+    with pytest.raises(ValueError, match="features"):
+        model.predict(cuda.to_device(np.ascontiguousarray(X[:, :3])))

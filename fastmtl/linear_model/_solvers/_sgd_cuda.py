@@ -13,10 +13,14 @@ Each minibatch is three launches:
    by the entry's weight times ``task_factor[t]``), its back-projection
    ``GZ[r] = sum_o D[r, o] V_o``, and the task losses, accumulated per batch
    slot over the epoch;
-2. ``_reduce_kernel``, one thread per parameter: ``gU = GZ^T X_batch``,
-   ``gV = D^T Z``, ``gb = sum_r D[r]`` summed over the batch rows in their
-   order, plus the ridge penalties;
-3. ``_adam_kernel``, one thread per parameter: the Adam / proximal update.
+2. ``_partial_kernel``, one thread per (block of rows, parameter): the data
+   gradient ``gU = GZ^T X_batch``, ``gV = D^T Z``, ``gb = sum_r D[r]`` of each
+   fixed block of ``_config.SGD_BLOCK_ROWS`` rows (the CPU's blocks);
+3. ``_reduce_kernel``, one thread per parameter: the blocks' sums in block
+   order, plus the ridge penalties (a single thread per parameter looping
+   over the whole batch left an H100 almost idle: ~1 600 threads), then the
+   parameter's Adam / proximal step; with a task graph, whose gradient is
+   added on the host in between, the step is ``_adam_kernel`` instead.
 
 No atomics: every sum runs in a fixed order, so a seed gives bit-identical
 results on every run on the same GPU. The data are copied to the device once
@@ -88,38 +92,74 @@ def _row_kernel(data, outputs, order, start, n_rows, task_factor, params, Z, D, 
 
 
 @cuda.jit
-def _reduce_kernel(X, order, start, n_rows, Z, D, GZ, params, scale, l2_factor, l2_heads,
-                   out_scale2, grad, bad):
-    p0 = cuda.grid(1)
-    stride = cuda.gridsize(1)
+def _partial_kernel(X, order, start, n_rows, block_rows, Z, D, GZ, partial):
+    """``partial[blk, p]``: parameter ``p``'s data gradient summed over the rows of
+    block ``blk`` of the minibatch (fixed blocks of ``block_rows``, as on the
+    CPU). One thread per (block, parameter): enough threads to fill a GPU, and
+    neighbouring threads read neighbouring features of one row of X."""
+    k, d = Z.shape[1], X.shape[1]
+    n_out = D.shape[1]
+    n_params = partial.shape[1]
+    n_blocks = (n_rows + block_rows - 1) // block_rows
+    for idx in range(cuda.grid(1), n_blocks * n_params, cuda.gridsize(1)):
+        blk = idx // n_params
+        p = idx - blk * n_params
+        r0 = blk * block_rows
+        r1 = min(r0 + block_rows, n_rows)
+        acc = 0.0
+        if p < k * d:
+            c = p // d
+            j = p - c * d
+            for r in range(r0, r1):
+                acc += GZ[r, c] * X[order[start + r], j]
+        elif p < k * d + n_out * k:
+            q = p - k * d
+            o = q // k
+            c = q - o * k
+            for r in range(r0, r1):
+                acc += D[r, o] * Z[r, c]
+        else:
+            o = p - k * d - n_out * k
+            for r in range(r0, r1):
+                acc += D[r, o]
+        partial[blk, p] = acc
+
+
+@cuda.jit
+def _reduce_kernel(partial, n_blocks, params, scale, l2_factor, l2_heads, out_scale2, grad,
+                   bad, update, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
+    """Each parameter's gradient: its blocks' partial sums in block order (the
+    same result on every run), scaled, plus the ridge penalties; with
+    ``update``, followed at once by the parameter's Adam step (the thread that
+    owns a parameter's gradient updates it: one launch per minibatch less,
+    and launches, not arithmetic, bound a GPU epoch)."""
     U, V, _ = params
     gU, gV, gb = grad
     k, d = U.shape
     n_out = V.shape[0]
-    n_params = k * d + n_out * k + n_out
-    for p in range(p0, n_params, stride):
+    for p in range(cuda.grid(1), partial.shape[1], cuda.gridsize(1)):
         acc = 0.0
+        for blk in range(n_blocks):
+            acc += partial[blk, p]
+        acc *= scale
         if p < k * d:
-            c, j = p // d, p % d
-            for r in range(n_rows):
-                acc += GZ[r, c] * X[order[start + r], j]
-            acc = acc * scale + _ridge(U[c, j], l2_factor)[1]
+            c = p // d
+            j = p - c * d
+            acc += _ridge(U[c, j], l2_factor)[1]
             gU[c, j] = acc
         elif p < k * d + n_out * k:
             q = p - k * d
-            o, c = q // k, q % k
-            for r in range(n_rows):
-                acc += D[r, o] * Z[r, c]
-            acc = acc * scale + _scaled_ridge(V[o, c], l2_heads, out_scale2[o])[1]
+            o = q // k
+            c = q - o * k
+            acc += _scaled_ridge(V[o, c], l2_heads, out_scale2[o])[1]
             gV[o, c] = acc
         else:
-            o = p - k * d - n_out * k
-            for r in range(n_rows):
-                acc += D[r, o]
-            acc *= scale
-            gb[o] = acc
+            gb[p - k * d - n_out * k] = acc
         if not math.isfinite(acc):
             bad[0] = 1
+        if update:
+            _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
+                            fit_intercept)
 
 
 @cuda.jit
@@ -132,35 +172,47 @@ def _add_kernel(target, addend):
         target[p // cols, p % cols] += addend[p // cols, p % cols]
 
 
-@cuda.jit
-def _adam_kernel(params, grad, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
-    p0 = cuda.grid(1)
-    stride = cuda.gridsize(1)
+@cuda.jit(device=True)
+def _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
+                    fit_intercept):
+    """The Adam / proximal update of parameter ``p`` (flat index over U, V, b)."""
     U, V, b = params
     gU, gV, gb = grad
     mU, vU, mV, vV, mb, vb, _ = moments
     k, d = U.shape
     n_out = V.shape[0]
-    for p in range(p0, k * d + n_out * k + n_out, stride):
-        if p < k * d:
-            c, j = p // d, p % d
-            U[c, j], mU[c, j], vU[c, j], _ = _adam_update(U[c, j], gU[c, j], mU[c, j],
-                                                          vU[c, j], lr_t)
-        elif p < k * d + n_out * k:
-            q = p - k * d
-            o, c = q // k, q % k
-            new, mV[o, c], vV[o, c], step = _adam_update(V[o, c], gV[o, c], mV[o, c],
-                                                         vV[o, c], lr_t)
-            if l1_heads != 0.0:
-                new = _soft_threshold(new, step * bias1 * l1_heads * out_scale[o])
-            V[o, c] = new
-        elif fit_intercept:
-            o = p - k * d - n_out * k
-            b[o], mb[o], vb[o], _ = _adam_update(b[o], gb[o], mb[o], vb[o], lr_t)
+    if p < k * d:
+        c = p // d
+        j = p - c * d
+        U[c, j], mU[c, j], vU[c, j], _ = _adam_update(U[c, j], gU[c, j], mU[c, j],
+                                                      vU[c, j], lr_t)
+    elif p < k * d + n_out * k:
+        q = p - k * d
+        o = q // k
+        c = q - o * k
+        new, mV[o, c], vV[o, c], step = _adam_update(V[o, c], gV[o, c], mV[o, c],
+                                                     vV[o, c], lr_t)
+        if l1_heads != 0.0:
+            new = _soft_threshold(new, step * bias1 * l1_heads * out_scale[o])
+        V[o, c] = new
+    elif fit_intercept:
+        o = p - k * d - n_out * k
+        b[o], mb[o], vb[o], _ = _adam_update(b[o], gb[o], mb[o], vb[o], lr_t)
 
 
-def _launch(kernel, n_threads, *args):
-    threads = _config.CUDA_THREADS_PER_BLOCK
+@cuda.jit
+def _adam_kernel(params, grad, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
+    for p in range(cuda.grid(1), grad.b.shape[0] + grad.U.size + grad.V.size,
+                   cuda.gridsize(1)):
+        _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
+                        fit_intercept)
+
+
+_ROW_THREADS = 64  # threads per block of the per-sample kernel
+
+
+def _launch(kernel, n_threads, *args, threads=None):
+    threads = threads or _config.CUDA_THREADS_PER_BLOCK
     blocks = max(1, min(-(-n_threads // threads), 65535))
     kernel[blocks, threads](*args)
 
@@ -187,11 +239,13 @@ class DeviceProblem:
     def workspace(self, k, n_features):
         if self.work is None or self.work[0].shape[1] != k:
             B, n_out = self.batch_size, self.n_outputs
+            n_blocks = -(-B // _config.SGD_BLOCK_ROWS)
             self.work = (
                 cuda.device_array((B, k)), cuda.device_array((B, max(n_out, 1))),
                 cuda.device_array((B, k)),
                 Params(cuda.device_array((k, n_features)), cuda.device_array((n_out, k)),
                        cuda.device_array(n_out)),
+                cuda.device_array((n_blocks, k * n_features + n_out * (k + 1))),
             )
         return self.work
 
@@ -205,7 +259,8 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
     layout, pen = problem.layout, problem.penalties
     dev = device_problem
     k, n_features = state.U.shape
-    Z, D, GZ, grad = dev.workspace(k, n_features)
+    Z, D, GZ, grad, partial = dev.workspace(k, n_features)
+    block_rows = _config.SGD_BLOCK_ROWS
     params = _to_device(state.params)
     moments = _to_device(state.moments)
     factor = cuda.to_device(np.ascontiguousarray(task_factor, dtype=np.float64))
@@ -218,11 +273,19 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
     step = int(state.step[0])
     for start in range(0, n, batch_size):
         rows = min(batch_size, n - start)
+        # Small blocks spread a minibatch's rows over many multiprocessors.
         _launch(_row_kernel, rows, dev.data, dev.outputs, order_dev, start, rows, factor,
-                params, Z, D, GZ, loss_acc)
-        _launch(_reduce_kernel, n_params, dev.data.X, order_dev, start, rows, Z, D, GZ,
-                params, n / rows, pen.l2_factor, pen.l2_heads, dev.outputs.scale2, grad,
-                bad)
+                params, Z, D, GZ, loss_acc, threads=_ROW_THREADS)
+        n_blocks = -(-rows // block_rows)
+        _launch(_partial_kernel, n_blocks * n_params, dev.data.X, order_dev, start, rows,
+                block_rows, Z, D, GZ, partial)
+        step += 1
+        lr_t, bias1 = _adam.step_size(learning_rate, step)
+        adam = (moments, lr_t, bias1, dev.outputs.scale, pen.l1_heads,
+                bool(problem.fit_intercept))
+        _launch(_reduce_kernel, n_params, partial, n_blocks, params, n / rows,
+                pen.l2_factor, pen.l2_heads, dev.outputs.scale2, grad, bad, not graph_on,
+                *adam)
         if graph_on:  # rare and small (k x d): on the host, by the CPU kernel
             extra_U, extra_V = np.zeros((k, n_features)), np.zeros(params.V.shape)
             _penalties.add_graph(params.U.copy_to_host(), params.V.copy_to_host(),
@@ -230,10 +293,7 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
                                  pen.graph_weight, extra_U, extra_V, 0.0)
             _launch(_add_kernel, extra_U.size, grad.U, cuda.to_device(extra_U))
             _launch(_add_kernel, extra_V.size, grad.V, cuda.to_device(extra_V))
-        step += 1
-        lr_t, bias1 = _adam.step_size(learning_rate, step)
-        _launch(_adam_kernel, n_params, params, grad, moments, lr_t, bias1,
-                dev.outputs.scale, pen.l1_heads, bool(problem.fit_intercept))
+            _launch(_adam_kernel, n_params, params, grad, *adam)
     if bad.copy_to_host()[0]:
         return None
     for host, device in zip(state.params + state.moments[:-1], params + moments[:-1]):
