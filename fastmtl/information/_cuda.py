@@ -217,35 +217,22 @@ _ENTROPY = 4  # metric code of entropy (one input)
 
 
 @cuda.jit(device=True)
-def _pair_term(metric, x, lx, y, ly):
-    """One element's contribution to ``metric`` from probabilities and their logs."""
-    if metric == _ENTROPY:
-        return -x * lx if x > 0.0 else 0.0
+def _pair_term(metric, x, y, lx, ly, have_logs):
+    """One element's contribution to ``metric`` from probabilities ``x``, ``y``
+    and, with ``have_logs``, their logs (log input). Otherwise with one log
+    where one suffices: double-precision logs bound these kernels on a GPU."""
     if metric == _JS:
         return _js_terms(x, y)
     if x <= 0.0:
         return 0.0
-    if y <= 0.0:
-        return _INF
-    if metric == CROSS_ENTROPY:
-        return -x * ly
-    return x * (lx - ly)
-
-
-@cuda.jit(device=True)
-def _linear_term(metric, x, y):
-    """``_pair_term`` of probabilities ``x`` and ``y`` with one log where one
-    suffices (double-precision logs bound these kernels on a GPU)."""
     if metric == _ENTROPY:
-        return -x * math.log(x) if x > 0.0 else 0.0
-    if metric == _JS:
-        return _js_terms(x, y)
-    if x <= 0.0:
-        return 0.0
+        return -x * (lx if have_logs else math.log(x))
     if y <= 0.0:
         return _INF
     if metric == CROSS_ENTROPY:
-        return -x * math.log(y)
+        return -x * (ly if have_logs else math.log(y))
+    if have_logs:
+        return x * (lx - ly)
     ratio = x / y
     if 0.0 < ratio < _INF:
         return x * math.log(ratio)
@@ -284,10 +271,11 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
             if log_input:
                 lx = P[rp, j] - np_
                 ly = Q[rq, j] - nq if two else 0.0
-                acc += _pair_term(metric, math.exp(lx), lx, math.exp(ly) if two else 0.0,
-                                  ly)
+                acc += _pair_term(metric, math.exp(lx), math.exp(ly) if two else 0.0, lx,
+                                  ly, True)
             else:
-                acc += _linear_term(metric, P[rp, j] * np_, Q[rq, j] * nq if two else 0.0)
+                acc += _pair_term(metric, P[rp, j] * np_, Q[rq, j] * nq if two else 0.0,
+                                  0.0, 0.0, False)
         acc, _, _ = _group_sums(acc, 0.0, 0.0, sa, sb, sc, tid, width)
         if lane == 0 and i < n:
             flags = fp | (fq << SECOND_INPUT_SHIFT)

@@ -25,3 +25,18 @@ def update(p, g, m, v, lr_t):
     v_new = BETA2 * v + (1.0 - BETA2) * g * g
     step = lr_t / (math.sqrt(v_new) + EPS)
     return p - step * m_new, m_new, v_new, step
+
+
+def proximal_update_with(update, soft_threshold):
+    """The Adam step of an L1-penalised coordinate, built from one backend's
+    compiled ``update`` and ``soft_threshold`` (so the CPU kernels and their
+    CUDA twins take the same step): Adam, then the proximal cut of
+    ``l1 * scale * |p|`` in the step's metric (``l1 = 0``: no cut)."""
+
+    def proximal_update(p, g, m, v, lr_t, bias1, l1, scale):
+        new, m, v, step = update(p, g, m, v, lr_t)
+        if l1 != 0.0:
+            new = soft_threshold(new, step * bias1 * l1 * scale)
+        return new, m, v
+
+    return proximal_update

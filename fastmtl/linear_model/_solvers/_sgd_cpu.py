@@ -32,6 +32,7 @@ _single_output_loss, _multi_output_loss = compile_losses(_inline)
 _adam_update = _inline(_adam.update)
 _adam_step_size = _inline(_adam.step_size)
 _soft_threshold = _inline(_penalties.soft_threshold)
+_proximal_update = _inline(_adam.proximal_update_with(_adam_update, _soft_threshold))
 
 
 class Workspace(NamedTuple):
@@ -252,11 +253,8 @@ def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_i
                                                           vU[c, j], lr_t)
     for o in range(V.shape[0]):
         for c in range(k):
-            p, mV[o, c], vV[o, c], step = _adam_update(V[o, c], gV[o, c], mV[o, c],
-                                                       vV[o, c], lr_t)
-            if l1_heads != 0.0:
-                p = _soft_threshold(p, step * bias1 * l1_heads * out_scale[o])
-            V[o, c] = p
+            V[o, c], mV[o, c], vV[o, c] = _proximal_update(
+                V[o, c], gV[o, c], mV[o, c], vV[o, c], lr_t, bias1, l1_heads, out_scale[o])
         if fit_intercept:
             b[o], mb[o], vb[o], _ = _adam_update(b[o], gb[o], mb[o], vb[o], lr_t)
 

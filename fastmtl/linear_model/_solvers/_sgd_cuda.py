@@ -43,6 +43,7 @@ _adam_update = _device(_adam.update)
 _ridge = _device(_penalties.ridge)
 _scaled_ridge = _device(_penalties.scaled_ridge)
 _soft_threshold = _device(_penalties.soft_threshold)
+_proximal_update = _device(_adam.proximal_update_with(_adam_update, _soft_threshold))
 
 
 @cuda.jit
@@ -190,11 +191,8 @@ def _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
         q = p - k * d
         o = q // k
         c = q - o * k
-        new, mV[o, c], vV[o, c], step = _adam_update(V[o, c], gV[o, c], mV[o, c],
-                                                     vV[o, c], lr_t)
-        if l1_heads != 0.0:
-            new = _soft_threshold(new, step * bias1 * l1_heads * out_scale[o])
-        V[o, c] = new
+        V[o, c], mV[o, c], vV[o, c] = _proximal_update(
+            V[o, c], gV[o, c], mV[o, c], vV[o, c], lr_t, bias1, l1_heads, out_scale[o])
     elif fit_intercept:
         o = p - k * d - n_out * k
         b[o], mb[o], vb[o], _ = _adam_update(b[o], gb[o], mb[o], vb[o], lr_t)
