@@ -24,7 +24,11 @@ def view(x):
 
 def to_host(x):
     """A NumPy copy of a GPU array; anything else unchanged."""
-    return view(x).copy_to_host() if is_gpu_array(x) else x
+    if not is_gpu_array(x):
+        return x
+    x = view(x)
+    # A zero-size Numba view has no device memory to copy from.
+    return x.copy_to_host() if x.size else np.empty(x.shape, x.dtype)
 
 
 def like(result, template):
@@ -39,6 +43,8 @@ def like(result, template):
             return result
         result = cuda.to_device(np.ascontiguousarray(result))
     module = type(template).__module__.split(".")[0]
+    if type(result).__module__.split(".")[0] == module:
+        return result
     if module == "cupy":
         import cupy
 
@@ -48,6 +54,23 @@ def like(result, template):
 
         return torch.as_tensor(result, device=template.device)
     return result
+
+
+def empty(shape, dtype, template=None):
+    """An uninitialised GPU array, allocated by ``template``'s library when it
+    is a CuPy array or torch tensor (their memory pools reuse blocks; a plain
+    Numba allocation is a cudaMalloc and a cudaFree per call)."""
+    module = type(template).__module__.split(".")[0] if template is not None else ""
+    if module == "cupy":
+        import cupy
+
+        return cupy.empty(shape, dtype=dtype)
+    if module == "torch":
+        import torch
+
+        return torch.empty(shape, dtype=getattr(torch, np.dtype(dtype).name),
+                           device=template.device)
+    return cuda.device_array(shape, dtype=dtype)
 
 
 def _launch(kernel, n, *args):
@@ -135,14 +158,15 @@ def take_rows(X, rows):
     return out.copy_to_host()
 
 
-def affine(X, W, bias, name):
+def affine(X, W, bias, name, template=None):
     """``X @ W.T + bias`` for the GPU array ``X``, left on the GPU (cuBLAS
-    when CuPy or PyTorch is importable). A non-finite result means a
-    non-finite ``X``: a ``ValueError`` then, as for host input."""
+    when CuPy or PyTorch is importable), allocated as ``template``'s kind of
+    array (see ``empty``). A non-finite result means a non-finite ``X``: a
+    ``ValueError`` then, as for host input."""
     from .information._cuda import matmul_nt
 
-    out = cuda.device_array((X.shape[0], W.shape[0]))
-    if out.size == 0:
+    out = empty((X.shape[0], W.shape[0]), np.float64, template)
+    if out.shape[0] * out.shape[1] == 0:
         return out
     matmul_nt(X, cuda.to_device(np.ascontiguousarray(W, dtype=np.float64)), out)
     flag = cuda.to_device(np.zeros(1, dtype=np.int32))
@@ -150,6 +174,6 @@ def affine(X, W, bias, name):
     _launch_2d(_add_bias_kernel, out.shape, out, cuda.to_device(np.ascontiguousarray(bias)),
             flag)
     if flag.copy_to_host()[0]:
-        raise ValueError(f"X (a GPU array) contains NaN or infinity; {name} needs "
-                         "finite features.")
+        raise ValueError(f"X (a GPU array) contains NaN or infinity, or its prediction "
+                         f"overflows; {name} needs finite features.")
     return out

@@ -137,15 +137,17 @@ def _gpu_rows(inputs, names, axis, log_input):
 def _run_on_gpu(kernel, rows, sources, args, dtype, n_rows, batch_shape, check_input,
                 tol):
     """Run a CUDA launcher with outputs left on the GPU."""
-    from numba import cuda
+    from .. import _gpu
 
-    out = cuda.device_array(n_rows, dtype=dtype)
-    status = cuda.device_array(n_rows, dtype=np.uint8)
+    # Allocated by the caller's GPU library (its memory pool) when it has one.
+    template = next((r for r in rows if _backend.is_gpu_array(r)), None)
+    out = _gpu.empty(n_rows, dtype, template)
+    status = _gpu.empty(n_rows, np.uint8, template)
     if n_rows:
         # The launcher says whether any row was flagged: a clean result's
         # status never leaves the GPU.
         if kernel(*rows, *args, out, status) and check_input:
-            raise_for_status(status.copy_to_host(), sources, tol)
+            raise_for_status(_gpu.to_host(status), sources, tol)
     return out.reshape(batch_shape) if batch_shape == () else out
 
 
@@ -562,9 +564,10 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     n, m = P_arr.shape[0], Q_arr.shape[0]
     device = _backend.select_device(device, (P, Q, out), n * m * P_arr.shape[1])
     if out is None and gpu_inputs:
-        from numba import cuda
+        from .. import _gpu
 
-        out = cuda.device_array((n, m), dtype=result_dtype(P_arr, Q_arr))
+        out = _gpu.empty((n, m), result_dtype(P_arr, Q_arr),
+                         P if _backend.is_gpu_array(P) else Q)
     out = _pairwise.check_out(out, (n, m), result_dtype(P_arr, Q_arr),
                               [a for a in (P_arr, Q_arr) if not _backend.is_gpu_array(a)])
     if out.size == 0:

@@ -125,14 +125,27 @@ def _shuffle_max(a, sa, tid, width):
     return a
 
 
+@cuda.jit(device=True)
+def _group_layout(width):
+    """(scratch of the tree sums, thread in block, lane in its group, groups
+    per block) of a kernel run by groups of ``width`` threads per row."""
+    sa = cuda.shared.array(_SCRATCH, dtype=np.float64)
+    sb = cuda.shared.array(_SCRATCH, dtype=np.float64)
+    sc = cuda.shared.array(_SCRATCH, dtype=np.float64)
+    tid = cuda.threadIdx.x
+    return sa, sb, sc, tid, tid % width, cuda.blockDim.x // width
+
+
 _FULL_MASK = 0xFFFFFFFF
 # The CUDA simulator (CI) has no warp shuffles: it runs the shared-memory
 # tree, which gives the same sums; a real GPU runs the shuffles (measured 2x
 # faster on an H100: the tree's barriers stalled rows of 128 entries).
 if config.ENABLE_CUDASIM:
     _group_sums, _group_max = _tree_sums, _tree_max
+    _SCRATCH = _BLOCK
 else:
     _group_sums, _group_max = _shuffle_sums, _shuffle_max
+    _SCRATCH = 1  # the shuffles need no shared memory
 
 
 @cuda.jit(device=True)
@@ -245,12 +258,7 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
     """``metric`` of row i of P (and of Q; Q is ignored for entropy) for every row:
     ``out[i]`` in ``scale`` units, ``status[i]`` its flags, ``flagged[0] = 1``
     when any row is flagged (so the host reads the status only then)."""
-    sa = cuda.shared.array(_BLOCK, dtype=np.float64)
-    sb = cuda.shared.array(_BLOCK, dtype=np.float64)
-    sc = cuda.shared.array(_BLOCK, dtype=np.float64)
-    tid = cuda.threadIdx.x
-    lane = tid % width
-    groups = cuda.blockDim.x // width
+    sa, sb, sc, tid, lane, groups = _group_layout(width)
     n = out.shape[0]
     k = P.shape[1]
     upper = _LOG2 if metric == _JS else _INF
@@ -333,12 +341,7 @@ def _prepare_kernel(X, width, log_input, normalize, check, tol, probs, logs, neg
                     zeros, status):
     """Normalised rows, their logs (0 where p = 0), negentropy, count of zero
     entries and status of every row, a group of ``width`` threads per row."""
-    sa = cuda.shared.array(_BLOCK, dtype=np.float64)
-    sb = cuda.shared.array(_BLOCK, dtype=np.float64)
-    sc = cuda.shared.array(_BLOCK, dtype=np.float64)
-    tid = cuda.threadIdx.x
-    lane = tid % width
-    groups = cuda.blockDim.x // width
+    sa, sb, sc, tid, lane, groups = _group_layout(width)
     n, k = X.shape
     for first in range(cuda.blockIdx.x * groups, n, cuda.gridDim.x * groups):
         i = first + tid // width
@@ -541,9 +544,13 @@ def _grid_1d(n):
 
 
 def _grid_2d(n, m):
+    """Tiles along the columns (x) and the rows (y) of an (n, m) result; past
+    about 16 384 blocks the kernels' grid-stride loops take several rows per
+    thread rather than launching ever more small blocks."""
     tile = _config.CUDA_TILE
-    return ((max(1, min(math.ceil(m / tile), 65535)), max(1, min(math.ceil(n / tile), 65535))),
-            (tile, tile))
+    across = max(1, min(math.ceil(m / tile), 65535))
+    down = max(1, min(math.ceil(n / tile), 65535, 16384 // across))
+    return (across, down), (tile, tile)
 
 
 def _group_width(k, threads):

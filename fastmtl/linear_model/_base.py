@@ -322,13 +322,13 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             sample_weight = _check_sample_weight(sample_weight, decision)
         return self._statistics(Y, decision, self._layout_, sample_weight)
 
-    def _affine(self, X, W, bias):
+    def _affine(self, X, W, bias, like=None):
         """``X @ W.T + bias`` for validated ``X``, on the device ``device`` picks;
-        for a GPU array ``X``, on the GPU, as a Numba device array."""
+        for a GPU array ``X``, on the GPU, as ``like``'s kind of array."""
         if is_gpu_array(X):
             from .. import _gpu
 
-            return _gpu.affine(X, W, bias, type(self).__name__)
+            return _gpu.affine(X, W, bias, type(self).__name__, like)
         # A model fitted on a GPU scores on a machine without one: no GPU, no
         # transfer. Training on device="cuda" without a GPU raises instead.
         if (self.device != "cpu" and cuda_available()
@@ -354,7 +354,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
 
     def _decision(self, X):
-        return self._affine(self._features(X), self.coef_, self.intercept_)
+        return self._affine(self._features(X), self.coef_, self.intercept_, like=X)
 
     def transform(self, X):
         """Project ``X`` onto the shared factors (latent features / atom activations).
@@ -369,7 +369,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
             On the GPU, as ``X``'s kind of array, when ``X`` is a GPU array.
         """
         return _like(self._affine(self._features(X), getattr(self, self._factor_attribute),
-                                  0.0), X)
+                                  0.0, like=X), X)
 
     def objective(self, X, y, sample_weight=None):
         """Value of the training objective at the fitted parameters.
