@@ -504,3 +504,39 @@ def test_batch_size_beyond_the_samples_means_full_batches_without_huge_buffers()
 def test_bad_noise_is_rejected_by_name(make, noise):
     with pytest.raises(ValueError, match="noise must be a finite number >= 0"):
         make(10, 2, 3, noise=noise)
+
+
+def test_set_output_and_feature_names_out_in_a_pipeline():
+    pd = pytest.importorskip("pandas")
+    from sklearn.linear_model import Ridge
+
+    X, Y = make_multitask_regression(120, 3, 6, shared_X=True, random_state=0)[:2]
+    y = Y[:, 0]
+    pipe = make_pipeline(StandardScaler(),
+                         SharedLatentRegressor(2, max_iter=5, random_state=0),
+                         Ridge()).set_output(transform="pandas")
+    pipe.fit(X, y)
+    names = ["sharedlatentregressor0", "sharedlatentregressor1"]
+    assert list(pipe[1].get_feature_names_out()) == names
+    Z = pipe[:-1].transform(X)
+    assert isinstance(Z, pd.DataFrame) and list(Z.columns) == names
+    np.testing.assert_allclose(Z.to_numpy(),
+                               pipe[1].transform(pipe[0].transform(X).to_numpy()))
+    assert pipe.predict(X).shape == (120,)
+    codebook = SharedCodebookClassifier(3, max_iter=2, random_state=0).fit(X, y > 0)
+    assert list(codebook.get_feature_names_out()) == [
+        f"sharedcodebookclassifier{i}" for i in range(3)]
+    with pytest.raises(NotFittedError):
+        SharedLatentRegressor(2).get_feature_names_out()
+
+
+def test_task_names_come_from_a_dataframe_y():
+    pd = pytest.importorskip("pandas")
+    X, Y = make_multitask_regression(60, 3, 4, shared_X=True, random_state=1)[:2]
+    model = SharedLatentRegressor(2, max_iter=2, random_state=0)
+    model.fit(X, pd.DataFrame(Y, columns=["math", "reading", "science"]))
+    assert list(model.task_names_) == ["math", "reading", "science"]
+    model.fit(X, Y)  # refitted on an array: no names
+    assert not hasattr(model, "task_names_")
+    model.partial_fit(X, pd.DataFrame(Y, columns=["a", "b", "c"]))
+    assert not hasattr(model, "task_names_")  # a later partial_fit keeps the first call's

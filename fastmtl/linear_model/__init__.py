@@ -1,7 +1,6 @@
 """Multi-task estimators trained by minibatch SGD in Numba kernels."""
-from ._base import MultiTaskEstimator
 from ._shared_codebook import SharedCodebookClassifier, SharedCodebookRegressor
 from ._shared_latent import SharedLatentClassifier, SharedLatentRegressor
 
-__all__ = ["MultiTaskEstimator", "SharedCodebookClassifier", "SharedCodebookRegressor",
+__all__ = ["SharedCodebookClassifier", "SharedCodebookRegressor",
            "SharedLatentClassifier", "SharedLatentRegressor"]

@@ -17,7 +17,7 @@ import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -74,7 +74,7 @@ REGRESSOR_PARAMETER_CONSTRAINTS = {
 }
 
 
-class MultiTaskEstimator(TransformerMixin, BaseEstimator):
+class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class of the fastmtl multi-task estimators (not for direct use).
 
     Subclasses set ``_factor_attribute`` / ``_head_attribute`` (names of the
@@ -95,6 +95,22 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.input_tags.sparse = False
         return tags
+
+    @property
+    def _n_features_out(self):
+        """Columns of ``transform`` (the shared factors): ``get_feature_names_out``
+        names them ``<estimator>0``, ``<estimator>1``, ... and ``set_output``
+        can then return DataFrames."""
+        return getattr(self, self._factor_attribute).shape[0]
+
+    def _set_task_names(self, y):
+        """``task_names_`` from a DataFrame ``y``'s string column names, as
+        scikit-learn keeps ``feature_names_in_`` from X's."""
+        columns = getattr(y, "columns", None)
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            self.task_names_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "task_names_"):
+            del self.task_names_
 
     def _training_device(self, X):
         """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``);
@@ -169,6 +185,7 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
         class frequencies (classification, where such a task takes the
         classes that all other tasks share).
         """
+        self._set_task_names(y)
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, y, sample_weight, reset=True)
         device = self._training_device(X)
@@ -218,6 +235,8 @@ class MultiTaskEstimator(TransformerMixin, BaseEstimator):
 
     def _partial_fit(self, X, Y, sample_weight, classes):
         first = not hasattr(self, "_state")
+        if first:
+            self._set_task_names(Y)
         X, Y, one_d, sample_weight = self._validate_training_data(
             X, Y, sample_weight, reset=first)
         device = self._training_device(X)

@@ -120,6 +120,8 @@ default="uniform"
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when ``X`` has string column names.
+    task_names_ : ndarray of shape (n_tasks_,)
+        Names of the tasks, when ``y`` is a DataFrame with string column names.
     validation_scores_ : ndarray
         Validation score after each epoch (only with ``early_stopping``).
     best_validation_score_ : float
