@@ -540,3 +540,34 @@ def test_task_names_come_from_a_dataframe_y():
     assert not hasattr(model, "task_names_")
     model.partial_fit(X, pd.DataFrame(Y, columns=["a", "b", "c"]))
     assert not hasattr(model, "task_names_")  # a later partial_fit keeps the first call's
+
+
+@pytest.mark.parametrize("learning_rate", [2.0, 1e3, 1e6])
+def test_a_fit_that_explodes_but_stays_finite_is_an_error(learning_rate):
+    """Loss far above the intercept-only model's is divergence too."""
+    X, Y = make_multitask_regression(100, 3, 5, shared_X=True, random_state=0)[:2]
+    with pytest.raises(TrainingDivergedError, match="learning_rate"):
+        SharedLatentRegressor(2, learning_rate=learning_rate, random_state=0).fit(X, Y)
+    labels = (Y > 0).astype(float)
+    if learning_rate > 2.0:
+        with pytest.raises(TrainingDivergedError, match="predicting its mean"):
+            SharedLatentClassifier(2, learning_rate=learning_rate,
+                                   random_state=0).fit(X, labels)
+
+
+def test_partial_fit_keeps_its_state_when_a_step_diverges():
+    """An epoch's loss is summed as it runs, so the step that breaks a
+    one-minibatch ``partial_fit`` shows in the next call, which raises and
+    keeps the state it started from."""
+    X, Y = make_multitask_regression(100, 3, 5, shared_X=True, random_state=0)[:2]
+    model = SharedLatentRegressor(2, random_state=0).partial_fit(X, Y)
+    model.set_params(learning_rate=1e6)
+    with pytest.raises(TrainingDivergedError, match="learning_rate"):
+        for _ in range(2):
+            model.partial_fit(X, Y)
+    coef, U = model.coef_.copy(), model._state.U.copy()
+    with pytest.raises(TrainingDivergedError):
+        model.partial_fit(X, Y)
+    np.testing.assert_array_equal(model.coef_, coef)
+    np.testing.assert_array_equal(model._state.U, U)
+    assert np.all(np.isfinite(model.predict(X)))

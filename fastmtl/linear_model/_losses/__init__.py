@@ -23,6 +23,9 @@ and ``predict_log_proba(decision)``
     (numerically stable, with :mod:`scipy.special`).
 ``initial_intercept(class_weight)``
     Where the task's intercepts start.
+``baseline_loss(n_outputs, scale2)``
+    The mean loss (or an upper bound of it) of the intercept-only model that
+    a fit starts from: a fit ending far above it has failed.
 
 The tests check each loss against ``tests/naive.py``. ``docs/design.md`` shows
 how to add one.

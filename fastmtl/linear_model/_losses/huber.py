@@ -7,7 +7,8 @@ training standard deviation ``sigma``), the loss in the user's units is
 ``EPSILON * sigma`` pulls on the model with a constant force, so a few gross
 outliers cannot dominate a task.
 """
-from .squared import initial_intercept, n_outputs, predict  # noqa: F401 (same link)
+# Same link, and never above the squared loss: the same baseline bound.
+from .squared import baseline_loss, initial_intercept, n_outputs, predict  # noqa: F401
 
 KIND = 4
 # 1.35 standard deviations: 95% efficiency under Gaussian noise (Huber 1964),

@@ -23,6 +23,12 @@ def value_and_derivative(s, target, scale2):
     return loss, p - target
 
 
+def baseline_loss(n_outputs, scale2):
+    """An upper bound of the intercept-only model's mean loss: ``log 2``
+    (the entropy of the class frequencies, at most that of a fair coin)."""
+    return math.log(2.0)
+
+
 def n_outputs(n_classes):
     return 1
 

@@ -29,6 +29,11 @@ def value_and_gradient(g, n, target):
     return loss
 
 
+def baseline_loss(n_outputs, scale2):
+    """An upper bound of the intercept-only model's mean loss: ``log K``."""
+    return math.log(n_outputs)
+
+
 def n_outputs(n_classes):
     return n_classes
 

@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..._config import SGD_BLOCK_ROWS
 from ...exceptions import TrainingDivergedError
+from .._losses import LOSSES
 from .._objective import penalty_value
 from .._weighting import uncertainty_term, update_task_weights
 from . import _sgd_cpu
@@ -71,6 +72,37 @@ class StoppingRule:
         return self.tol is not None and self.stale >= self.n_iter_no_change
 
 
+# A finite loss can still be a diverged fit (learning_rate 2 gave training
+# R^2 = -9.5, 1e6 gave -1.8e24). Measured against the intercept-only model
+# that every fit starts from (``baseline_loss``): an epoch whose mean loss on
+# a task exceeds EXPLODED times it is diverging, and a fit whose last epoch
+# still exceeds FAILED times it (training R^2 below -3 for a squared loss)
+# has failed. Both are far from what any fit that learns reaches (at most 1x).
+EXPLODED = 1e4
+FAILED = 4.0
+
+
+def baseline_losses(layout):
+    """Each task's intercept-only mean loss (an upper bound), in the units of
+    the epoch's task losses."""
+    return np.array([
+        LOSSES[kind].baseline_loss(n_out, layout.scale[start] ** 2)
+        for kind, n_out, start in zip(layout.kind, layout.n_out, layout.out_start)])
+
+
+def _check_not_diverged(task_loss, baseline, factor, when, estimator_name, learning_rate):
+    ratio = np.divide(task_loss, baseline, out=np.zeros_like(task_loss),
+                      where=baseline > 0)
+    worst = int(np.argmax(ratio))
+    if ratio[worst] > factor:
+        raise TrainingDivergedError(
+            f"{estimator_name} diverged: {when} task {worst}'s training loss was "
+            f"{ratio[worst]:.3g} times that of predicting its mean. Lower "
+            f"learning_rate (now {learning_rate}) or standardise X (e.g. with "
+            "StandardScaler)."
+        )
+
+
 @dataclass
 class TrainingLog:
     loss_curve: list = field(default_factory=list)
@@ -87,8 +119,10 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     ``weighting`` is ``(strategy, weights)``. ``validation`` is a callable
     giving the validation score of a state (early stopping on it, keeping the
     best state); without it the training objective drives the stopping test.
-    A non-finite loss raises ``TrainingDivergedError`` naming ``learning_rate``;
-    the state passed in is then left at its last finite value.
+    A non-finite loss, an epoch loss far above the intercept-only model's, or
+    a fit that ends well above it raises ``TrainingDivergedError`` naming
+    ``learning_rate``; the state passed in is then left at its last sound
+    value (the epoch before, or where training started).
     """
     strategy, weights = weighting
     layout = problem.layout
@@ -106,6 +140,9 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     rule = StoppingRule(tol, n_iter_no_change, maximize=validation is not None)
     log = TrainingLog()
     best_state = None
+    baseline = baseline_losses(layout)
+    final_loss = None
+    initial = state.copy()
     rows = np.asarray(rows, dtype=np.int64)
     for _ in range(n_epochs):
         tic = time.perf_counter()
@@ -124,6 +161,13 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
                 f"loss became {value}. Lower learning_rate (now {learning_rate}) or "
                 "standardise X (e.g. with StandardScaler)."
             )
+        try:
+            _check_not_diverged(task_loss, baseline, EXPLODED,
+                                f"at epoch {log.n_epochs + 1},", estimator_name,
+                                learning_rate)
+        except TrainingDivergedError:
+            state.restore(before)
+            raise
         log.n_epochs += 1
         log.loss_curve.append(value)
         weights = update_task_weights(strategy, weights, task_loss)
@@ -131,9 +175,10 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
             score = validation(state)
             log.validation_scores.append(score)
             if rule.improved(score):
-                best_state = state.copy()
+                best_state, final_loss = state.copy(), task_loss
         else:
             rule.improved(value)
+            final_loss = task_loss
         if verbose:
             extra = f", validation score {score:.6g}" if validation is not None else ""
             print(f"-- Epoch {log.n_epochs}: loss {value:.6g}{extra}, "
@@ -141,6 +186,13 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
         if rule.should_stop:
             log.converged = True
             break
+    if final_loss is not None:
+        try:
+            _check_not_diverged(final_loss, baseline, FAILED, "after training,",
+                                estimator_name, learning_rate)
+        except TrainingDivergedError:
+            state.restore(initial)
+            raise
     if best_state is not None:
         state = best_state
     if tol is not None and not log.converged and n_epochs > 1:
