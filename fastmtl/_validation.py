@@ -25,8 +25,9 @@ def as_float_array(x, name):
         arr = np.asarray(x)
     except (TypeError, ValueError) as exc:  # ragged nested lists
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if arr.dtype == np.float32 or arr.dtype == np.float64:
-        return arr
+    if arr.dtype.kind == "f" and arr.dtype.itemsize in (4, 8):
+        # Non-native byte order (e.g. big-endian '>f4') keeps its precision.
+        return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
     if arr.dtype.kind in "biuf":
         return arr.astype(np.float64)
     raise TypeError(

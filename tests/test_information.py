@@ -287,3 +287,15 @@ def test_infinite_divergence_takes_the_sign_of_the_base_row_wise_and_pairwise(me
     assert scipy.stats.entropy(P[0], Q[0], base=0.5) == -np.inf
     assert rowwise[0] == -np.inf and pairwise[0, 0] == -np.inf
     assert fastmtl.pairwise_divergence(P, Q, metric=metric, base=2.0)[0, 0] == np.inf
+
+
+def test_non_native_byte_order_keeps_the_dtype():
+    P = np.array([[0.5, 0.5], [0.9, 0.1]])
+    for dtype in (">f4", ">f8"):
+        swapped = P.astype(dtype)
+        native = np.dtype(dtype).newbyteorder("=")
+        for result in (fastmtl.entropy(swapped), fastmtl.kl_divergence(swapped, swapped[::-1]),
+                       fastmtl.pairwise_divergence(swapped)):
+            assert result.dtype == native
+        np.testing.assert_allclose(fastmtl.entropy(swapped), fastmtl.entropy(P),
+                                   rtol=1e-6)

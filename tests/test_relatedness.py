@@ -284,7 +284,8 @@ def test_gradient_similarity_nan_for_a_task_without_gradient():
     Y[:, 1] = 1.0  # a single class: nothing to learn, zero gradient, undefined cosine
     est = SharedLatentClassifier(n_components=2, max_iter=3, tol=None, random_state=0)
     est.fit(X, Y)
-    S = gradient_similarity(est, X, Y)
+    with pytest.warns(UserWarning, match=r"Task\(s\) \[1\] have a zero gradient"):
+        S = gradient_similarity(est, X, Y)
     assert np.all(np.isnan(S[1])) and np.all(np.isnan(S[:, 1]))
     assert np.isfinite(S[0, 2]) and S[0, 0] == pytest.approx(1.0)
 

@@ -141,8 +141,9 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         if isinstance(self.task_graph, str):
             # A task without a target has no relatedness to estimate: no edge.
             values, kind = self._encode(Y, layout)
+            # Nor to a single-class task: it has no weights to pull together.
             seen = np.flatnonzero(np.any(~np.isnan(values) & (sample_weight[:, None] > 0),
-                                         axis=0))
+                                         axis=0) & (layout.n_out > 0))
             graph = np.zeros((layout.n_tasks, layout.n_tasks))
             graph[np.ix_(seen, seen)] = estimate_task_graph(
                 self.task_graph, values[:, seen], kind, sample_weight)

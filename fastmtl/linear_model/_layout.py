@@ -212,6 +212,14 @@ def regression_observations(Y, sample_weight, layout):
 # Classification                                                              #
 # --------------------------------------------------------------------------- #
 def check_classification_task(labels, task):
+    if labels.dtype == object:
+        is_text = np.array([isinstance(v, str) for v in labels])
+        if is_text.any() and not is_text.all():
+            raise ValueError(
+                f"Task {task} mixes text and numbers in its labels (e.g. "
+                f"{labels[is_text][0]!r} and {labels[~is_text][0]!r}); give each task's "
+                "labels one type."
+            )
     kind = type_of_target(labels, input_name="Y")
     if kind not in ("binary", "multiclass"):
         raise ValueError(

@@ -1,6 +1,7 @@
 """The relatedness measures and the task graph built from them (the package
 docstring, ``fastmtl.relatedness``, describes the three views)."""
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils.multiclass import type_of_target
@@ -278,7 +279,14 @@ def gradient_similarity(estimator, X, Y, *, sample_weight=None):
     estimator, X = _unwrap_pipeline(estimator, X)
     _check_mtl_estimator(estimator)
     G = estimator._task_gradients(X, Y, sample_weight)
-    return cosine_matrix(G.reshape(G.shape[0], -1))
+    G = G.reshape(G.shape[0], -1)
+    flat = np.flatnonzero(~np.any(G, axis=1))
+    if flat.size:
+        warnings.warn(
+            f"Task(s) {flat.tolist()} have a zero gradient (no observed target in Y, "
+            "or a single class): their similarities are NaN.", UserWarning,
+            stacklevel=2)
+    return cosine_matrix(G)
 
 
 def cosine_matrix(G):

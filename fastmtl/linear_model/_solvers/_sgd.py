@@ -75,9 +75,11 @@ class StoppingRule:
 # A finite loss can still be a diverged fit (learning_rate 2 gave training
 # R^2 = -9.5, 1e6 gave -1.8e24). Measured against the intercept-only model
 # that every fit starts from (``baseline_loss``): an epoch whose mean loss on
-# a task exceeds EXPLODED times it is diverging, and a fit whose last epoch
-# still exceeds FAILED times it (training R^2 below -3 for a squared loss)
-# has failed. Both are far from what any fit that learns reaches (at most 1x).
+# a task exceeds EXPLODED times it is diverging (an error), and a fit whose
+# last epoch still exceeds FAILED times it (training R^2 below -3 for a
+# squared loss) has failed (a ConvergenceWarning: scikit-learn's own checks
+# fit unscaled data, X ~ N(100, 1), where such fits are expected to run). Both
+# are far from what any fit that learns reaches (at most 1x).
 EXPLODED = 1e4
 FAILED = 4.0
 
@@ -90,17 +92,18 @@ def baseline_losses(layout):
         for kind, n_out, start in zip(layout.kind, layout.n_out, layout.out_start)])
 
 
-def _check_not_diverged(task_loss, baseline, factor, when, estimator_name, learning_rate):
+def _worst_against_baseline(task_loss, baseline):
+    """(task, its loss over its intercept-only loss) of the worst task."""
     ratio = np.divide(task_loss, baseline, out=np.zeros_like(task_loss),
                       where=baseline > 0)
     worst = int(np.argmax(ratio))
-    if ratio[worst] > factor:
-        raise TrainingDivergedError(
-            f"{estimator_name} diverged: {when} task {worst}'s training loss was "
-            f"{ratio[worst]:.3g} times that of predicting its mean. Lower "
-            f"learning_rate (now {learning_rate}) or standardise X (e.g. with "
-            "StandardScaler)."
-        )
+    return worst, ratio[worst]
+
+
+def _failure_message(estimator_name, what, task, ratio, learning_rate):
+    return (f"{estimator_name} {what}: task {task}'s training loss was {ratio:.3g} "
+            f"times that of predicting its mean. Lower learning_rate (now "
+            f"{learning_rate}) or standardise X (e.g. with StandardScaler).")
 
 
 @dataclass
@@ -119,10 +122,10 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     ``weighting`` is ``(strategy, weights)``. ``validation`` is a callable
     giving the validation score of a state (early stopping on it, keeping the
     best state); without it the training objective drives the stopping test.
-    A non-finite loss, an epoch loss far above the intercept-only model's, or
-    a fit that ends well above it raises ``TrainingDivergedError`` naming
-    ``learning_rate``; the state passed in is then left at its last sound
-    value (the epoch before, or where training started).
+    A non-finite loss, or an epoch loss far above the intercept-only model's,
+    raises ``TrainingDivergedError`` naming ``learning_rate``; the state
+    passed in is then left at its value before that epoch. A fit that ends
+    well above the intercept-only model warns (``ConvergenceWarning``).
     """
     strategy, weights = weighting
     layout = problem.layout
@@ -142,7 +145,6 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     best_state = None
     baseline = baseline_losses(layout)
     final_loss = None
-    initial = state.copy()
     rows = np.asarray(rows, dtype=np.int64)
     for _ in range(n_epochs):
         tic = time.perf_counter()
@@ -161,13 +163,12 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
                 f"loss became {value}. Lower learning_rate (now {learning_rate}) or "
                 "standardise X (e.g. with StandardScaler)."
             )
-        try:
-            _check_not_diverged(task_loss, baseline, EXPLODED,
-                                f"at epoch {log.n_epochs + 1},", estimator_name,
-                                learning_rate)
-        except TrainingDivergedError:
+        task, ratio = _worst_against_baseline(task_loss, baseline)
+        if ratio > EXPLODED:
             state.restore(before)
-            raise
+            raise TrainingDivergedError(_failure_message(
+                estimator_name, f"diverged at epoch {log.n_epochs + 1}", task, ratio,
+                learning_rate))
         log.n_epochs += 1
         log.loss_curve.append(value)
         weights = update_task_weights(strategy, weights, task_loss)
@@ -187,12 +188,10 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
             log.converged = True
             break
     if final_loss is not None:
-        try:
-            _check_not_diverged(final_loss, baseline, FAILED, "after training,",
-                                estimator_name, learning_rate)
-        except TrainingDivergedError:
-            state.restore(initial)
-            raise
+        task, ratio = _worst_against_baseline(final_loss, baseline)
+        if ratio > FAILED:
+            warnings.warn(_failure_message(estimator_name, "failed to fit", task, ratio,
+                                           learning_rate), ConvergenceWarning)
     if best_state is not None:
         state = best_state
     if tol is not None and not log.converged and n_epochs > 1:
