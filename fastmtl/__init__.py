@@ -21,6 +21,10 @@ from .linear_model import (
     SharedLatentRegressor,
 )
 
+from ._threads import register_numba_controller
+
+register_numba_controller()  # threadpoolctl.threadpool_limits also limits Numba
+
 __version__ = "0.1.0"
 
 __all__ = [
