@@ -87,8 +87,8 @@ FAILED = 4.0
 def baseline_losses(layout):
     """Each task's intercept-only mean loss (an upper bound), in the units of
     the epoch's task losses."""
-    return np.array([
-        LOSSES[kind].baseline_loss(n_out, layout.scale[start] ** 2)
+    return np.array([  # a task without outputs (single class) has no scale
+        LOSSES[kind].baseline_loss(n_out, layout.scale[start] ** 2 if n_out else 1.0)
         for kind, n_out, start in zip(layout.kind, layout.n_out, layout.out_start)])
 
 
