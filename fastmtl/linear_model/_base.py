@@ -356,7 +356,11 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             from ._solvers._sgd_cuda import affine
 
             return affine(X, W, bias)
-        return X @ W.T + bias
+        # In place: a second temporary of the result's size cost 4x the product
+        # itself (fresh pages from the allocator on every call).
+        out = X @ W.T
+        out += bias
+        return out
 
     def _features(self, X):
         """``X`` checked against the fitted model (a GPU array stays there)."""
