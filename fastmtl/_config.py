@@ -48,3 +48,9 @@ SUM_TOLERANCE = {"float32": 1e-4, "float64": 1e-6}
 # gradient is accumulated in its own buffer and the buffers are summed in block
 # order, so fitted coefficients do not depend on the number of threads.
 SGD_BLOCK_ROWS = 32
+
+# SGD on the CPU: an epoch runs as calls of the compiled epoch over whole
+# minibatches worth about this many floating-point operations each (a tenth of
+# a second or so on one core): Python acts on Ctrl-C between calls, never
+# inside compiled code. The fitted coefficients do not depend on it.
+SGD_FLOPS_PER_CALL = 2e8

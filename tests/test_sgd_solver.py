@@ -185,3 +185,38 @@ def test_same_seed_same_result_and_different_seed_different_result():
                                              random_state=seed).fit(X, Y).coef_
     assert np.array_equal(fit(0), fit(0))
     assert not np.array_equal(fit(0), fit(1))
+
+
+def test_an_epoch_in_parts_equals_an_epoch_in_one_call(monkeypatch):
+    """Long epochs run as several calls of the compiled epoch (so that Ctrl-C
+    is honoured between them); the fitted model does not change."""
+    from fastmtl.linear_model._solvers import _sgd
+
+    X, Y = make_multitask_regression(60, 3, 6, shared_X=True, missing_rate=0.2,
+                                     random_state=0)[:2]
+    options = dict(max_iter=3, tol=None, batch_size=16, random_state=0)
+    whole = SharedCodebookRegressor(2, sparsity=0.01, **options).fit(X, Y)
+    monkeypatch.setattr(_sgd, "SGD_FLOPS_PER_CALL", 1.0)  # one minibatch per call
+    parts = SharedCodebookRegressor(2, sparsity=0.01, **options).fit(X, Y)
+    np.testing.assert_array_equal(parts.coef_, whole.coef_)
+    np.testing.assert_array_equal(parts.loss_curve_, whole.loss_curve_)
+
+
+def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
+    import signal
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import numpy as np, sys\n"
+            "from fastmtl import SharedLatentRegressor\n"
+            "rng = np.random.default_rng(0)\n"
+            "X = rng.normal(size=(20000, 200)); Y = X[:, :5] @ rng.normal(size=(5, 4))\n"
+            "SharedLatentRegressor(2, max_iter=1, tol=None).fit(X[:300], Y[:300])\n"
+            "print('started', flush=True)\n"
+            "SharedLatentRegressor(20, max_iter=10**6, tol=None).fit(X, Y)\n")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "started"
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=120)
+    assert child.returncode != 0
+    assert "KeyboardInterrupt" in stderr

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..._config import SGD_BLOCK_ROWS
+from ..._config import SGD_BLOCK_ROWS, SGD_FLOPS_PER_CALL
 from ...exceptions import TrainingDivergedError
 from .._losses import LOSSES
 from .._objective import penalty_value
@@ -30,13 +30,29 @@ def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
         return _sgd_cuda.run_epoch(problem, work, state, task_factor, order, batch_size,
                                    learning_rate)
     task_loss = np.zeros(problem.layout.n_tasks)
-    status = _sgd_cpu.run_epoch(
-        problem.data, problem.outputs, task_factor, problem.penalties, order, batch_size,
-        SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept, state.params,
-        state.moments, work, task_loss)
-    if status != _sgd_cpu.OK:
-        return None
+    n = order.shape[0]
+    step = rows_per_call(problem, state.U.shape[0], batch_size, n)
+    data, outputs = problem.data, problem.outputs
+    for start in range(0, n, step):
+        status = _sgd_cpu.run_epoch(
+            data, outputs, task_factor, problem.penalties, order[start:start + step], n,
+            batch_size, SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept,
+            state.params, state.moments, work, task_loss)
+        if status != _sgd_cpu.OK:
+            return None
     return task_loss
+
+
+def rows_per_call(problem, n_factors, batch_size, n_rows):
+    """Rows of an epoch per call of the compiled epoch: whole minibatches worth
+    about ``_config.SGD_FLOPS_PER_CALL`` (a tenth of a second or so), so that
+    Python sees Ctrl-C (and other signals) between calls; a signal cannot stop
+    compiled code. The result is the same as one call per epoch."""
+    n_features = problem.X.shape[1]
+    entries = problem.obs.task.shape[0] / max(1, problem.X.shape[0])
+    per_row = 4.0 * n_factors * (n_features + entries + 1)
+    batches = max(1, int(SGD_FLOPS_PER_CALL / (per_row * batch_size)))
+    return min(n_rows, batches * batch_size) if n_rows else 1
 
 
 @dataclass

@@ -260,25 +260,26 @@ def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_i
 
 
 @njit(**JIT_OPTIONS)
-def run_epoch(data, outputs, task_factor, penalties, order, batch_size, block_rows,
-              learning_rate, fit_intercept, params, moments, work, task_loss):
-    """One pass over ``X[order]`` in minibatches of ``batch_size``.
+def run_epoch(data, outputs, task_factor, penalties, order, epoch_rows, batch_size,
+              block_rows, learning_rate, fit_intercept, params, moments, work, task_loss):
+    """Minibatches of ``batch_size`` over ``X[order]``: an epoch, or a part of
+    one cut at a minibatch boundary (the caller runs long epochs in parts so
+    that Ctrl-C is honoured between them).
 
     ``task_factor[t]`` is task ``t``'s weight in the objective; each minibatch
-    gradient is scaled by ``len(order) / len(batch)`` so that it estimates the
-    full gradient. ``task_loss`` receives each task's loss sum over the epoch
-    (before each batch's update). Returns ``DIVERGED`` (leaving the parameters
-    as they were before the offending batch) if a gradient stops being finite.
+    gradient is scaled by ``epoch_rows / len(batch)`` so that it estimates the
+    full gradient. ``task_loss`` accumulates each task's loss sum (before each
+    batch's update). Returns ``DIVERGED`` (leaving the parameters as they were
+    before the offending batch) if a gradient stops being finite.
     """
     n = order.shape[0]
     U, V, b = params
     grad = Params(np.empty_like(U), np.empty_like(V), np.empty_like(b))
-    task_loss[:] = 0.0
     for start in range(0, n, batch_size):
         rows = order[start:min(n, start + batch_size)]
         n_blocks = accumulate_blocks(data, outputs, task_factor, rows, block_rows, params,
                                      work)
-        check = reduce_blocks(n_blocks, work, n / rows.shape[0], grad, task_loss)
+        check = reduce_blocks(n_blocks, work, epoch_rows / rows.shape[0], grad, task_loss)
         check += _penalties.add_smooth_penalties(U, V, outputs, penalties, grad.U, grad.V)
         if not np.isfinite(check):
             return DIVERGED
