@@ -114,15 +114,47 @@ def make_multitask_classification(n_samples_per_task=100, n_tasks=10, n_features
     (binary: the sign of ``x @ coef[t] + noise * e``); all the ``coef`` rows
     lie in one ``rank``-dimensional subspace.
 
-    Parameters are those of ``make_multitask_regression`` plus ``n_classes``.
+    Parameters
+    ----------
+    n_samples_per_task : int, default=100
+        Samples of each task (the number of rows of ``X`` when ``shared_X``).
+    n_tasks : int, default=10
+        Number of tasks.
+    n_features : int, default=20
+        Number of features.
+    rank : int, default=2
+        Rank of the space the true class-score weights lie in.
+    n_classes : int, default=2
+        Classes of every task.
+    noise : float, default=0.1
+        Standard deviation of the Gaussian noise added to the scores.
+    shared_X : bool, default=False
+        If True, all tasks are observed on the same samples (multi-output
+        data); otherwise each task has its own samples and ``Y`` has one
+        observed entry per row.
+    missing_rate : float, default=0.0
+        Fraction of the observed labels replaced by NaN (each task keeps one).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the random draws.
+    return_coef : bool, default=False
+        Also return the true weights.
 
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_tasks) of float labels ``0 .. n_classes-1``,
-        NaN where not observed
-    coef : ndarray of shape (n_tasks, n_features) for two classes, else
-        (n_tasks, n_classes, n_features); only with ``return_coef``
+        Samples.
+    Y : ndarray of shape (n_samples, n_tasks)
+        Float labels ``0 .. n_classes-1``, NaN where not observed.
+    coef : ndarray
+        The true weights, of shape (n_tasks, n_features) for two classes,
+        else (n_tasks, n_classes, n_features); only with ``return_coef``.
+
+    Examples
+    --------
+    >>> from fastmtl.datasets import make_multitask_classification
+    >>> X, Y = make_multitask_classification(50, 3, 4, shared_X=True, random_state=0)
+    >>> X.shape, Y.shape
+    ((50, 4), (50, 3))
     """
     _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
                   n_features=n_features, rank=rank)
@@ -187,9 +219,29 @@ def stack_tasks(X_list, y_list):
 def unstack_tasks(X, Y, missing_label=None):
     """``(X, Y)`` -> per-task arrays of the samples where each task is observed.
 
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Samples.
+    Y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        Targets; NaN (or ``missing_label``) marks a missing one.
+    missing_label : scalar, default=None
+        The label that marks a missing target besides NaN.
+
     Returns
     -------
-    X_list, y_list : lists of n_tasks arrays
+    X_list : list of n_tasks ndarrays
+        Each task's samples.
+    y_list : list of n_tasks ndarrays
+        Each task's observed targets.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl.datasets import unstack_tasks
+    >>> X_list, y_list = unstack_tasks(np.eye(3), [[1.0, np.nan], [np.nan, 2.0], [3.0, 4.0]])
+    >>> [y.tolist() for y in y_list]
+    [[1.0, 3.0], [2.0, 4.0]]
     """
     X = np.asarray(X)
     Y = np.asarray(Y)

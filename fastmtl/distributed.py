@@ -171,18 +171,60 @@ def predict(estimator, X):
 
 
 def predict_proba(estimator, X):
-    """``estimator.predict_proba`` on a Dask array: a Dask array, or a list of
-    them (one per task, as the estimator returns), row chunks those of ``X``."""
+    """``estimator.predict_proba`` on a Dask array, chunk by chunk.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A fitted fastmtl estimator (any scikit-learn estimator with this
+        method works).
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+        Samples, in row chunks.
+
+    Returns
+    -------
+    proba : dask.array.Array or list of dask.array.Array
+        As the estimator returns it (an array, or one per task); row chunks
+        those of ``X``.
+    """
     return _map_method(estimator, X, "predict_proba")
 
 
 def decision_function(estimator, X):
-    """``estimator.decision_function`` on a Dask array, chunk by chunk."""
+    """``estimator.decision_function`` on a Dask array, chunk by chunk.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A fitted fastmtl estimator (any scikit-learn estimator with this
+        method works).
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+        Samples, in row chunks.
+
+    Returns
+    -------
+    scores : dask.array.Array
+        Lazy; row chunks those of ``X``.
+    """
     return _map_method(estimator, X, "decision_function")
 
 
 def transform(estimator, X):
-    """``estimator.transform`` on a Dask array, chunk by chunk."""
+    """``estimator.transform`` on a Dask array, chunk by chunk.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        A fitted fastmtl estimator (any scikit-learn estimator with this
+        method works).
+    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
+        Samples, in row chunks.
+
+    Returns
+    -------
+    Z : dask.array.Array
+        Lazy; row chunks those of ``X``.
+    """
     return _map_method(estimator, X, "transform")
 
 
@@ -274,6 +316,21 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     chunks and the ``(n, m)`` result never has to fit in one memory: store it
     with ``dask.array.to_zarr`` or ``dask.array.store``.
 
+    Parameters
+    ----------
+    P : dask.array.Array of shape (n, k)
+        Distributions, one per row.
+    Q : dask.array.Array of shape (m, k), optional
+        Distributions, one per row; None means ``Q = P``.
+    metric : {"kl", "js", "cross_entropy", "symmetric_kl"}, default="kl"
+        As for :func:`fastmtl.pairwise_divergence`.
+    base : float, optional
+        Base of the logarithm; None (default) gives nats.
+    normalize : bool, default=False
+        Rescale each row to sum to one.
+    log_input : bool, default=False
+        Rows hold log-probabilities.
+
     Returns
     -------
     D : dask.array.Array of shape (n, m)
@@ -325,25 +382,97 @@ def _rowwise(function, P, Q, kwargs):
 
 
 def entropy(P, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.entropy` of every row of a 2-D Dask array (lazy, 1-D)."""
+    """:func:`fastmtl.entropy` of every row of a 2-D Dask array.
+
+    Parameters
+    ----------
+    P : dask.array.Array of shape (n, k)
+        Distributions, one per row.
+    base : float, optional
+        Base of the logarithm; None (default) gives nats.
+    normalize : bool, default=False
+        Rescale each row to sum to one.
+    log_input : bool, default=False
+        Rows hold log-probabilities.
+
+    Returns
+    -------
+    values : dask.array.Array of shape (n,)
+        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
+        function's error, indexed in the whole array, when computed.
+    """
     return _rowwise(information.entropy, P, None,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
 def cross_entropy(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.cross_entropy` row by row of two Dask arrays of one shape."""
+    """:func:`fastmtl.cross_entropy` row by row of two Dask arrays.
+
+    Parameters
+    ----------
+    P, Q : dask.array.Array of shape (n, k)
+        Distributions, one per row; the same shape (Q is rechunked like P).
+    base : float, optional
+        Base of the logarithm; None (default) gives nats.
+    normalize : bool, default=False
+        Rescale each row to sum to one.
+    log_input : bool, default=False
+        Rows hold log-probabilities.
+
+    Returns
+    -------
+    values : dask.array.Array of shape (n,)
+        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
+        function's error, indexed in the whole array, when computed.
+    """
     return _rowwise(information.cross_entropy, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
 def kl_divergence(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.kl_divergence` row by row of two Dask arrays of one shape."""
+    """:func:`fastmtl.kl_divergence` row by row of two Dask arrays.
+
+    Parameters
+    ----------
+    P, Q : dask.array.Array of shape (n, k)
+        Distributions, one per row; the same shape (Q is rechunked like P).
+    base : float, optional
+        Base of the logarithm; None (default) gives nats.
+    normalize : bool, default=False
+        Rescale each row to sum to one.
+    log_input : bool, default=False
+        Rows hold log-probabilities.
+
+    Returns
+    -------
+    values : dask.array.Array of shape (n,)
+        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
+        function's error, indexed in the whole array, when computed.
+    """
     return _rowwise(information.kl_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
 def js_divergence(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.js_divergence` row by row of two Dask arrays of one shape."""
+    """:func:`fastmtl.js_divergence` row by row of two Dask arrays.
+
+    Parameters
+    ----------
+    P, Q : dask.array.Array of shape (n, k)
+        Distributions, one per row; the same shape (Q is rechunked like P).
+    base : float, optional
+        Base of the logarithm; None (default) gives nats.
+    normalize : bool, default=False
+        Rescale each row to sum to one.
+    log_input : bool, default=False
+        Rows hold log-probabilities.
+
+    Returns
+    -------
+    values : dask.array.Array of shape (n,)
+        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
+        function's error, indexed in the whole array, when computed.
+    """
     return _rowwise(information.js_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 

@@ -190,6 +190,17 @@ class RegressionStatistics:
         both sums over every observed target. A task's own R² is undefined
         (NaN) with fewer than two observed targets; for a constant task it is
         1 for a perfect prediction and 0 otherwise, as in scikit-learn.
+
+        Parameters
+        ----------
+        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
+            One value over all observed targets, one per task, or the mean of
+            the tasks' values.
+
+        Returns
+        -------
+        score : float or ndarray of shape (n_tasks,)
+            An array for ``"raw_values"``, else a float.
         """
         _check_multioutput(multioutput)
         self._require_observations()
@@ -202,7 +213,19 @@ class RegressionStatistics:
         return _reduce(per_task, float(pooled), multioutput)
 
     def mean_squared_error(self, multioutput="pooled"):
-        """Weighted mean squared error: pooled, per task, or their mean."""
+        """Weighted mean squared error: pooled, per task, or their mean.
+
+        Parameters
+        ----------
+        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
+            One value over all observed targets, one per task, or the mean of
+            the tasks' values.
+
+        Returns
+        -------
+        score : float or ndarray of shape (n_tasks,)
+            An array for ``"raw_values"``, else a float.
+        """
         _check_multioutput(multioutput)
         self._require_observations()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -211,7 +234,19 @@ class RegressionStatistics:
                        multioutput)
 
     def mean_absolute_error(self, multioutput="pooled"):
-        """Weighted mean absolute error: pooled, per task, or their mean."""
+        """Weighted mean absolute error: pooled, per task, or their mean.
+
+        Parameters
+        ----------
+        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
+            One value over all observed targets, one per task, or the mean of
+            the tasks' values.
+
+        Returns
+        -------
+        score : float or ndarray of shape (n_tasks,)
+            An array for ``"raw_values"``, else a float.
+        """
         _check_multioutput(multioutput)
         self._require_observations()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -401,7 +436,19 @@ class ClassificationStatistics:
                                         self.count + other.count)
 
     def accuracy(self, multioutput="pooled"):
-        """Weighted share of correct labels: pooled, per task, or their mean."""
+        """Weighted share of correct labels: pooled, per task, or their mean.
+
+        Parameters
+        ----------
+        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
+            One value over all observed targets, one per task, or the mean of
+            the tasks' values.
+
+        Returns
+        -------
+        score : float or ndarray of shape (n_tasks,)
+            An array for ``"raw_values"``, else a float.
+        """
         _check_multioutput(multioutput)
         if not np.any(self.weight > 0):
             raise ValueError("y_true has no observed label (with a positive "

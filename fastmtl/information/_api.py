@@ -4,6 +4,8 @@ Distributions lie along the LAST axis by default (one distribution per row of
 a matrix), unlike SciPy's ``axis=0``: a batch of distributions is a matrix
 whose rows are the distributions.
 """
+import textwrap
+
 import numpy as np
 
 from .. import _backend
@@ -48,9 +50,16 @@ def _kernels(device):
     return _cpu
 
 
-def _doc(func):
-    func.__doc__ = func.__doc__.replace("{common}", _COMMON_PARAMS)
+def _fill(func, field, text):
+    """Put ``text`` (shared parameter descriptions) where ``{field}`` stands in
+    ``func``'s docstring, indented as a numpydoc section."""
+    func.__doc__ = func.__doc__.replace("{" + field + "}",
+                                        textwrap.indent(text, "    ").lstrip())
     return func
+
+
+def _doc(func):
+    return _fill(func, "common", _COMMON_PARAMS)
 
 
 def _as_rows(arrays, names, axis, log_input):
@@ -458,8 +467,8 @@ def mutual_information(joint, *, base=None, normalize=False, device="auto",
                   normalize=normalize, device=device, check_input=check_input)
 
 
-conditional_entropy.__doc__ = conditional_entropy.__doc__.replace("{joint}", _JOINT_PARAMS)
-mutual_information.__doc__ = mutual_information.__doc__.replace("{joint}", _JOINT_PARAMS)
+_fill(conditional_entropy, "joint", _JOINT_PARAMS)
+_fill(mutual_information, "joint", _JOINT_PARAMS)
 
 # Metrics of :func:`pairwise_divergence`.
 PAIRWISE_METRICS = ("kl", "js", "cross_entropy", "symmetric_kl")

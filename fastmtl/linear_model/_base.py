@@ -400,6 +400,21 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
         The documented objective (see the class docstring), with the task
         weights in ``task_weights_``; useful to compare solutions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets, with the fitted tasks; NaN (or ``missing_label``) marks
+            a missing one.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sample.
+
+        Returns
+        -------
+        value : float
+            The objective: the weighted mean task losses plus the penalties.
         """
         value, _ = self._objective_and_gradient(X, y, sample_weight)
         return value
@@ -676,6 +691,11 @@ class MultiTaskClassifierMixin:
         """Scores of every output: one per binary task, one per class of a
         multiclass task (``output_task_`` says which task an output belongs to).
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples; a GPU array gives a result on the GPU.
+
         Returns
         -------
         scores : ndarray of shape (n_samples, n_outputs); for a model fitted on
@@ -702,6 +722,11 @@ class MultiTaskClassifierMixin:
     def predict_proba(self, X):
         """Class probabilities of each task.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples; a GPU array gives a result on the GPU.
+
         Returns
         -------
         proba : list of n_tasks arrays of shape (n_samples, n_classes_t); one
@@ -719,11 +744,28 @@ class MultiTaskClassifierMixin:
                 and not isinstance(self.classes_, list))
 
     def predict_log_proba(self, X):
-        """Logarithm of ``predict_proba``, finite for every finite decision value."""
+        """Logarithm of ``predict_proba``, finite for every finite decision value.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples; a GPU array gives a result on the GPU.
+
+        Returns
+        -------
+        log_proba : list of ndarray, or ndarray
+            As ``predict_proba``, in logs (computed from the decision values
+            directly, so never ``-inf``).
+        """
         return self._per_task(X, "predict_log_proba")
 
     def predict(self, X):
         """Predicted class of every task.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples; a GPU array gives a result on the GPU.
 
         Returns
         -------

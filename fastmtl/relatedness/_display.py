@@ -20,7 +20,21 @@ DISPLAY_KINDS = ("gradient", "correlation") + DIVERGENCE_METRICS
 
 
 def cluster_order(M, kind):
-    """Task order that puts related tasks next to each other (average linkage)."""
+    """Task order that puts related tasks next to each other (average linkage).
+
+    Parameters
+    ----------
+    M : array-like of shape (n_tasks, n_tasks)
+        A relatedness matrix.
+    kind : {"correlation", "similarity", "divergence"}
+        How to read ``M``: a divergence is a distance; a correlation or a
+        cosine ``m`` becomes the distance ``1 - m``.
+
+    Returns
+    -------
+    order : ndarray of shape (n_tasks,)
+        The tasks' indices in the order of the dendrogram's leaves.
+    """
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
 

@@ -164,6 +164,18 @@ def task_histograms(Y, *, bins="auto", target_type="auto", smoothing=0.0):
     (:func:`numpy.histogram_bin_edges` of all observed targets); categorical
     ones the frequency of each label seen in any task.
 
+    Parameters
+    ----------
+    Y : array-like of shape (n_samples, n_tasks)
+        Targets; NaN (or None in an object array) marks a missing one.
+    bins : int, sequence or str, default="auto"
+        Bins of the continuous targets, as :func:`numpy.histogram_bin_edges`
+        takes them; the edges are shared by all tasks.
+    target_type : {"auto", "continuous", "categorical"}, default="auto"
+        How to read the targets (see :func:`task_divergence`).
+    smoothing : float, default=0.0
+        Pseudo-count added to every bin of every task.
+
     Returns
     -------
     H : ndarray of shape (n_tasks, n_bins)
@@ -290,7 +302,18 @@ def gradient_similarity(estimator, X, Y, *, sample_weight=None):
 
 
 def cosine_matrix(G):
-    """Cosines between the rows of ``G``; NaN for zero rows."""
+    """Cosines between the rows of ``G``; NaN for zero rows.
+
+    Parameters
+    ----------
+    G : ndarray of shape (n_tasks, n_parameters)
+        One vector per task (e.g. its loss gradient).
+
+    Returns
+    -------
+    S : ndarray of shape (n_tasks, n_tasks)
+        Cosines clipped to [-1, 1]; NaN in the row and column of a zero row.
+    """
     norms = np.linalg.norm(G, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         unit = G / norms[:, None]
