@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ..._config import SGD_BLOCK_ROWS, SGD_FLOPS_PER_CALL
+from ..._config import SGD_BLOCK_ROWS, SGD_FLOPS_PER_CALL, SGD_PARALLEL_MIN_FLOPS
 from ...exceptions import TrainingDivergedError
 from .._losses import LOSSES
 from .._objective import penalty_value
@@ -32,15 +32,30 @@ def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
     task_loss = np.zeros(problem.layout.n_tasks)
     n = order.shape[0]
     step = rows_per_call(problem, state.U.shape[0], batch_size, n)
+    parallel = use_threads(problem, state.U.shape[0], min(batch_size, n))
     data, outputs = problem.data, problem.outputs
     for start in range(0, n, step):
         status = _sgd_cpu.run_epoch(
             data, outputs, task_factor, problem.penalties, order[start:start + step], n,
             batch_size, SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept,
-            state.params, state.moments, work, task_loss)
+            state.params, state.moments, work, task_loss, parallel)
         if status != _sgd_cpu.OK:
             return None
     return task_loss
+
+
+def _flops_per_row(problem, n_factors):
+    """Floating-point operations of one sample's gradient, roughly."""
+    entries = problem.obs.task.shape[0] / max(1, problem.X.shape[0])
+    return 4.0 * n_factors * (problem.X.shape[1] + entries + 1)
+
+
+def use_threads(problem, n_factors, batch_rows):
+    """Whether a minibatch carries enough work (``_config.SGD_PARALLEL_MIN_FLOPS``)
+    for a parallel region to pay for itself; a parallel region costs
+    microseconds on a quiet machine but milliseconds when another process
+    holds a core, so small minibatches run on one thread."""
+    return _flops_per_row(problem, n_factors) * batch_rows >= SGD_PARALLEL_MIN_FLOPS
 
 
 def rows_per_call(problem, n_factors, batch_size, n_rows):
@@ -48,10 +63,8 @@ def rows_per_call(problem, n_factors, batch_size, n_rows):
     about ``_config.SGD_FLOPS_PER_CALL`` (a tenth of a second or so), so that
     Python sees Ctrl-C (and other signals) between calls; a signal cannot stop
     compiled code. The result is the same as one call per epoch."""
-    n_features = problem.X.shape[1]
-    entries = problem.obs.task.shape[0] / max(1, problem.X.shape[0])
-    per_row = 4.0 * n_factors * (n_features + entries + 1)
-    batches = max(1, int(SGD_FLOPS_PER_CALL / (per_row * batch_size)))
+    batches = max(1, int(SGD_FLOPS_PER_CALL
+                          / (_flops_per_row(problem, n_factors) * batch_size)))
     return min(n_rows, batches * batch_size) if n_rows else 1
 
 
