@@ -28,6 +28,7 @@ array, indices included.
 import functools
 import numbers
 import operator
+import textwrap
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -355,6 +356,41 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     )
 
 
+_ROWWISE_INPUTS = {
+    False: """P : dask.array.Array of shape (n, k)
+    Distributions, one per row.""",
+    True: """P, Q : dask.array.Array of shape (n, k)
+    Distributions, one per row; the same shape (Q is rechunked like P).""",
+}
+_ROWWISE_OPTIONS = """base : float, optional
+    Base of the logarithm; None (default) gives nats.
+normalize : bool, default=False
+    Rescale each row to sum to one.
+log_input : bool, default=False
+    Rows hold log-probabilities."""
+
+
+def _rowwise_doc(summary, two):
+    """The docstring of a row-wise Dask function: ``summary`` and the shared
+    Parameters and Returns sections."""
+    def decorate(func):
+        body = textwrap.indent(_ROWWISE_INPUTS[two] + "\n" + _ROWWISE_OPTIONS, "    ")
+        func.__doc__ = f"""{summary}
+
+    Parameters
+    ----------
+{body}
+
+    Returns
+    -------
+    values : dask.array.Array of shape (n,)
+        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
+        function's error, indexed in the whole array, when computed.
+    """
+        return func
+    return decorate
+
+
 def _rowwise_block(P_block, Q_block, start, function, kwargs):
     blocks = (P_block,) if Q_block is None else (P_block, Q_block)
     with row_offsets(P=_first(start), Q=_first(start)):
@@ -381,98 +417,26 @@ def _rowwise(function, P, Q, kwargs):
                         meta=np.empty((0,), dtype=dtype))
 
 
+@_rowwise_doc(":func:`fastmtl.entropy` of every row of a 2-D Dask array.", two=False)
 def entropy(P, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.entropy` of every row of a 2-D Dask array.
-
-    Parameters
-    ----------
-    P : dask.array.Array of shape (n, k)
-        Distributions, one per row.
-    base : float, optional
-        Base of the logarithm; None (default) gives nats.
-    normalize : bool, default=False
-        Rescale each row to sum to one.
-    log_input : bool, default=False
-        Rows hold log-probabilities.
-
-    Returns
-    -------
-    values : dask.array.Array of shape (n,)
-        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
-        function's error, indexed in the whole array, when computed.
-    """
     return _rowwise(information.entropy, P, None,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
+@_rowwise_doc(":func:`fastmtl.cross_entropy` row by row of two Dask arrays.", two=True)
 def cross_entropy(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.cross_entropy` row by row of two Dask arrays.
-
-    Parameters
-    ----------
-    P, Q : dask.array.Array of shape (n, k)
-        Distributions, one per row; the same shape (Q is rechunked like P).
-    base : float, optional
-        Base of the logarithm; None (default) gives nats.
-    normalize : bool, default=False
-        Rescale each row to sum to one.
-    log_input : bool, default=False
-        Rows hold log-probabilities.
-
-    Returns
-    -------
-    values : dask.array.Array of shape (n,)
-        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
-        function's error, indexed in the whole array, when computed.
-    """
     return _rowwise(information.cross_entropy, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
+@_rowwise_doc(":func:`fastmtl.kl_divergence` row by row of two Dask arrays.", two=True)
 def kl_divergence(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.kl_divergence` row by row of two Dask arrays.
-
-    Parameters
-    ----------
-    P, Q : dask.array.Array of shape (n, k)
-        Distributions, one per row; the same shape (Q is rechunked like P).
-    base : float, optional
-        Base of the logarithm; None (default) gives nats.
-    normalize : bool, default=False
-        Rescale each row to sum to one.
-    log_input : bool, default=False
-        Rows hold log-probabilities.
-
-    Returns
-    -------
-    values : dask.array.Array of shape (n,)
-        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
-        function's error, indexed in the whole array, when computed.
-    """
     return _rowwise(information.kl_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
+@_rowwise_doc(":func:`fastmtl.js_divergence` row by row of two Dask arrays.", two=True)
 def js_divergence(P, Q, *, base=None, normalize=False, log_input=False):
-    """:func:`fastmtl.js_divergence` row by row of two Dask arrays.
-
-    Parameters
-    ----------
-    P, Q : dask.array.Array of shape (n, k)
-        Distributions, one per row; the same shape (Q is rechunked like P).
-    base : float, optional
-        Base of the logarithm; None (default) gives nats.
-    normalize : bool, default=False
-        Rescale each row to sum to one.
-    log_input : bool, default=False
-        Rows hold log-probabilities.
-
-    Returns
-    -------
-    values : dask.array.Array of shape (n,)
-        Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
-        function's error, indexed in the whole array, when computed.
-    """
     return _rowwise(information.js_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 

@@ -27,6 +27,8 @@ same numbers come out of one call on all the data, of an estimator's
 :func:`~sklearn.model_selection.cross_validate` and friends, alone or in a
 dict of several metrics.
 """
+import textwrap
+
 import numpy as np
 
 from ._targets import check_targets, missing_mask
@@ -96,6 +98,27 @@ def _reduce(scores, pooled_value, multioutput):
 # --------------------------------------------------------------------------- #
 # Regression                                                                  #
 # --------------------------------------------------------------------------- #
+_MULTIOUTPUT_SECTIONS = """
+Parameters
+----------
+multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
+    One value over all observed targets, one per task, or the mean of the
+    tasks' values.
+
+Returns
+-------
+score : float or ndarray of shape (n_tasks,)
+    An array for ``"raw_values"``, else a float.
+"""
+
+
+def _multioutput_doc(method):
+    """Append the Parameters and Returns sections every per-task statistic shares."""
+    method.__doc__ = (method.__doc__.rstrip() + "\n"
+                      + textwrap.indent(_MULTIOUTPUT_SECTIONS, "        ") + "        ")
+    return method
+
+
 class RegressionStatistics:
     """Per-task sufficient statistics of regression errors, mergeable across chunks.
 
@@ -183,6 +206,7 @@ class RegressionStatistics:
             raise ValueError("y_true has no observed target (with a positive "
                              "sample_weight) to score.")
 
+    @_multioutput_doc
     def r2(self, multioutput="pooled"):
         """R²: pooled over all observed targets, per task, or their mean.
 
@@ -191,16 +215,6 @@ class RegressionStatistics:
         (NaN) with fewer than two observed targets; for a constant task it is
         1 for a perfect prediction and 0 otherwise, as in scikit-learn.
 
-        Parameters
-        ----------
-        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
-            One value over all observed targets, one per task, or the mean of
-            the tasks' values.
-
-        Returns
-        -------
-        score : float or ndarray of shape (n_tasks,)
-            An array for ``"raw_values"``, else a float.
         """
         _check_multioutput(multioutput)
         self._require_observations()
@@ -212,19 +226,10 @@ class RegressionStatistics:
         pooled = 1.0 - sse / m2 if m2 > 0 else (1.0 if sse == 0 else 0.0)
         return _reduce(per_task, float(pooled), multioutput)
 
+    @_multioutput_doc
     def mean_squared_error(self, multioutput="pooled"):
         """Weighted mean squared error: pooled, per task, or their mean.
 
-        Parameters
-        ----------
-        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
-            One value over all observed targets, one per task, or the mean of
-            the tasks' values.
-
-        Returns
-        -------
-        score : float or ndarray of shape (n_tasks,)
-            An array for ``"raw_values"``, else a float.
         """
         _check_multioutput(multioutput)
         self._require_observations()
@@ -233,19 +238,10 @@ class RegressionStatistics:
         return _reduce(per_task, float(self.sse.sum() / self.weight.sum()),
                        multioutput)
 
+    @_multioutput_doc
     def mean_absolute_error(self, multioutput="pooled"):
         """Weighted mean absolute error: pooled, per task, or their mean.
 
-        Parameters
-        ----------
-        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
-            One value over all observed targets, one per task, or the mean of
-            the tasks' values.
-
-        Returns
-        -------
-        score : float or ndarray of shape (n_tasks,)
-            An array for ``"raw_values"``, else a float.
         """
         _check_multioutput(multioutput)
         self._require_observations()
@@ -435,19 +431,10 @@ class ClassificationStatistics:
                                         self.hits + other.hits,
                                         self.count + other.count)
 
+    @_multioutput_doc
     def accuracy(self, multioutput="pooled"):
         """Weighted share of correct labels: pooled, per task, or their mean.
 
-        Parameters
-        ----------
-        multioutput : {"pooled", "raw_values", "uniform_average"}, default="pooled"
-            One value over all observed targets, one per task, or the mean of
-            the tasks' values.
-
-        Returns
-        -------
-        score : float or ndarray of shape (n_tasks,)
-            An array for ``"raw_values"``, else a float.
         """
         _check_multioutput(multioutput)
         if not np.any(self.weight > 0):
