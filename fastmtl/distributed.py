@@ -155,24 +155,14 @@ def _map_method(estimator, X, method):
     return [out[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def predict(estimator, X):
-    """``estimator.predict`` on a Dask array or DataFrame, chunk by chunk.
+def _chunkwise(method, returns):
+    """A Dask version of ``estimator.<method>``, applied chunk by chunk, with
+    its docstring (``returns``: the Returns entry)."""
+    def dask_method(estimator, X):
+        return _map_method(estimator, X, method)
 
-    Parameters
-    ----------
-    estimator : fitted estimator (any scikit-learn estimator works)
-    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
-
-    Returns
-    -------
-    Y : dask.array.Array
-        Lazy; its row chunks are those of ``X``.
-    """
-    return _map_method(estimator, X, "predict")
-
-
-def predict_proba(estimator, X):
-    """``estimator.predict_proba`` on a Dask array, chunk by chunk.
+    dask_method.__name__ = dask_method.__qualname__ = method
+    dask_method.__doc__ = f"""``estimator.{method}`` on a Dask array or DataFrame, chunk by chunk.
 
     Parameters
     ----------
@@ -184,49 +174,20 @@ def predict_proba(estimator, X):
 
     Returns
     -------
-    proba : dask.array.Array or list of dask.array.Array
-        As the estimator returns it (an array, or one per task); row chunks
-        those of ``X``.
+{textwrap.indent(returns, "    ")}
     """
-    return _map_method(estimator, X, "predict_proba")
+    return dask_method
 
 
-def decision_function(estimator, X):
-    """``estimator.decision_function`` on a Dask array, chunk by chunk.
-
-    Parameters
-    ----------
-    estimator : fitted estimator
-        A fitted fastmtl estimator (any scikit-learn estimator with this
-        method works).
-    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
-        Samples, in row chunks.
-
-    Returns
-    -------
-    scores : dask.array.Array
-        Lazy; row chunks those of ``X``.
-    """
-    return _map_method(estimator, X, "decision_function")
-
-
-def transform(estimator, X):
-    """``estimator.transform`` on a Dask array, chunk by chunk.
-
-    Parameters
-    ----------
-    estimator : fitted estimator
-        A fitted fastmtl estimator (any scikit-learn estimator with this
-        method works).
-    X : dask.array.Array or dask.dataframe.DataFrame of shape (n_samples, n_features)
-        Samples, in row chunks.
-
-    Returns
-    -------
-    Z : dask.array.Array
-        Lazy; row chunks those of ``X``.
-    """
-    return _map_method(estimator, X, "transform")
+predict = _chunkwise("predict", """Y : dask.array.Array
+    Lazy; its row chunks are those of ``X``.""")
+predict_proba = _chunkwise("predict_proba", """proba : dask.array.Array or list of dask.array.Array
+    As the estimator returns it (an array, or one per task); row chunks
+    those of ``X``.""")
+decision_function = _chunkwise("decision_function", """scores : dask.array.Array
+    Lazy; row chunks those of ``X``.""")
+transform = _chunkwise("transform", """Z : dask.array.Array
+    Lazy; row chunks those of ``X``.""")
 
 
 def _chunk_statistics(X_block, Y_block, w_block, model, names):
