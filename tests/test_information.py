@@ -299,3 +299,17 @@ def test_non_native_byte_order_keeps_the_dtype():
             assert result.dtype == native
         np.testing.assert_allclose(fastmtl.entropy(swapped), fastmtl.entropy(P),
                                    rtol=1e-6)
+
+
+def test_each_input_is_held_to_its_own_dtype_tolerance():
+    """A float64 P off by 5e-5 is an error even next to a float32 Q (whose
+    own tolerance, 1e-4, would let it pass); the float32 Q keeps its 1e-4."""
+    P = np.array([[0.5, 0.50005], [0.25, 0.75]])
+    Q = np.array([[0.5, 0.5], [0.5, 0.5]], dtype=np.float32)
+    for function in (fastmtl.kl_divergence, fastmtl.cross_entropy, fastmtl.js_divergence):
+        with pytest.raises(ValueError, match=r"P\[0, :\]"):
+            function(P, Q)
+        function(P[1:], (Q[:1] + np.float32(4e-5)).astype(np.float32))  # Q within 1e-4
+    with pytest.raises(ValueError, match=r"P\[0, :\]"):
+        fastmtl.pairwise_divergence(P, Q)
+    fastmtl.pairwise_divergence(P[1:], Q + np.float32(4e-5))

@@ -160,13 +160,20 @@ def _run_on_gpu(kernel, rows, sources, args, dtype, n_rows, batch_shape, check_i
     return out.reshape(batch_shape) if batch_shape == () else out
 
 
+def _tolerances(arrays):
+    """(P's, Q's) sums-to-one tolerance, each by its own dtype: a float64 P is
+    held to 1e-6 even next to a float32 Q (held to 1e-4)."""
+    tols = [sum_tolerance(a) for a in arrays]
+    return (tols[0], tols[-1])
+
+
 def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
              device, check_input):
     scale = log_base_factor(base)
     if any(_backend.is_gpu_array(x) for x in inputs):
         _backend.select_device(device, inputs, 0)  # raises unless CUDA is usable
         rows, sources, batch_shape = _gpu_rows(inputs, names, axis, log_input)
-        tol = sum_tolerance(*rows)
+        tol = _tolerances(rows)
         kernel = getattr(_kernels("cuda"), kernel_name)
         args = (bool(log_input), bool(normalize), bool(check_input), tol, scale)
         return _run_on_gpu(kernel, rows, sources, args, result_dtype(*rows),
@@ -174,7 +181,7 @@ def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
                            check_input, tol)
     arrays = [as_float_array(x, name) for x, name in zip(inputs, names)]
     dtype = result_dtype(*arrays)
-    tol = sum_tolerance(*arrays)
+    tol = _tolerances(arrays)
     rows, sources, batch_shape = _as_rows(arrays, names, axis, log_input)
     device = _backend.select_device(device, inputs, rows[0].size)
     out = np.empty(rows[0].shape[0], dtype=np.float64)
@@ -581,11 +588,11 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
                               [a for a in (P_arr, Q_arr) if not _backend.is_gpu_array(a)])
     if out.size == 0:
         return out
-    tol = sum_tolerance(P_arr, Q_arr)
     sides = []
     for arr, name in ((P_arr, "P"), (Q_arr, "Q")) if Q is not None else ((P_arr, "P"),):
         sides.append(prepare_rows(arr, name, log_input=log_input, normalize=normalize,
-                                  check_input=check_input, tol=tol, device=device))
+                                  check_input=check_input, tol=sum_tolerance(arr),
+                                  device=device))
     if len(sides) == 1:
         sides.append(sides[0])
     _pairwise.compute(_kernels(device), metric, sides[0], sides[1], scale, out)

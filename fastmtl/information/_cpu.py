@@ -11,7 +11,8 @@ Shared arguments
 log_input : rows hold log-probabilities (``-inf`` for a zero probability).
 normalize : rescale each row to sum to one (``log_input``: subtract its logsumexp).
 check : scan rows for NaN/inf, negative entries and bad sums; flags go to ``status``.
-tol : tolerance of the sums-to-one test.
+tol : tolerance of the sums-to-one test; for the row-wise kernels a pair
+    (P's, Q's), each input checked at its own dtype's tolerance.
 scale : multiplier applied to every result (1 / log(base)).
 
 Conventions: ``0 log 0 = 0``; ``p > 0`` where ``q = 0`` gives ``+inf``; KL and
@@ -95,12 +96,12 @@ def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
         p = P[i]
         acc = 0.0
         if log_input:
-            shift, flags = _log_shift(p, normalize, check, tol)
+            shift, flags = _log_shift(p, normalize, check, tol[0])
             for j in range(p.shape[0]):
                 lv = p[j] - shift
                 acc -= np.exp(lv) * lv if lv > -_INF else 0.0
         else:
-            mult, flags = _linear_scale(p, normalize, check, tol)
+            mult, flags = _linear_scale(p, normalize, check, tol[0])
             for j in range(p.shape[0]):
                 x = p[j] * mult
                 acc -= x * vlog(x) if x > 0.0 else 0.0
@@ -116,16 +117,16 @@ def rowwise_cross_entropy(P, Q, log_input, normalize, check, tol, scale, out, st
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol)
-            sq, fq = _log_shift(q, normalize, check, tol)
+            sp, fp = _log_shift(p, normalize, check, tol[0])
+            sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
                 lp = p[j] - sp
                 lq = q[j] - sq
                 term = -np.exp(lp) * lq if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol)
-            mq, fq = _linear_scale(q, normalize, check, tol)
+            mp, fp = _linear_scale(p, normalize, check, tol[0])
+            mq, fq = _linear_scale(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
                 x = p[j] * mp
                 y = q[j] * mq
@@ -143,16 +144,16 @@ def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol)
-            sq, fq = _log_shift(q, normalize, check, tol)
+            sp, fp = _log_shift(p, normalize, check, tol[0])
+            sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
                 lp = p[j] - sp
                 lq = q[j] - sq
                 term = np.exp(lp) * (lp - lq) if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol)
-            mq, fq = _linear_scale(q, normalize, check, tol)
+            mp, fp = _linear_scale(p, normalize, check, tol[0])
+            mq, fq = _linear_scale(q, normalize, check, tol[1])
             acc = _scaled_kl(p, mp, q, mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)
         out[i] = _clamp(acc, _INF) * scale
@@ -175,13 +176,13 @@ def rowwise_js(P, Q, log_input, normalize, check, tol, scale, out, status):
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol)
-            sq, fq = _log_shift(q, normalize, check, tol)
+            sp, fp = _log_shift(p, normalize, check, tol[0])
+            sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
                 acc += _js_terms(np.exp(p[j] - sp), np.exp(q[j] - sq))
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol)
-            mq, fq = _linear_scale(q, normalize, check, tol)
+            mp, fp = _linear_scale(p, normalize, check, tol[0])
+            mq, fq = _linear_scale(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
                 acc += _js_terms(p[j] * mp, q[j] * mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)

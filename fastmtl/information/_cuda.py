@@ -269,11 +269,11 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
         rp = _row_index(P, row)
         rq = _row_index(Q, row)
         np_, fp = _group_norm(P, rp, lane, width, tid, sa, sb, sc, log_input, normalize,
-                              check, tol)
+                              check, tol[0])
         nq, fq = 0.0, 0
         if two:
             nq, fq = _group_norm(Q, rq, lane, width, tid, sa, sb, sc, log_input,
-                                 normalize, check, tol)
+                                 normalize, check, tol[1])
         acc = 0.0
         for j in range(lane, k, width):
             if log_input:

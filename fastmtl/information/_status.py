@@ -109,8 +109,10 @@ def raise_for_status(status, sources, tol):
     """Raise ``ValueError`` for the first row whose status word is non-zero.
 
     ``sources`` lists the kernel inputs in the order of their flag groups
-    (first input in the low bits).
+    (first input in the low bits); ``tol`` is their sums-to-one tolerance,
+    one for all or one per source.
     """
+    tols = tuple(tol) if isinstance(tol, (tuple, list)) else (tol,) * len(sources)
     bad_rows = np.flatnonzero(status)
     if bad_rows.size == 0:
         return
@@ -119,4 +121,4 @@ def raise_for_status(status, sources, tol):
     for position, source in enumerate(sources):
         flags = (word >> (SECOND_INPUT_SHIFT * position)) & 0xF
         if flags:
-            raise ValueError(source.describe(row, flags, tol))
+            raise ValueError(source.describe(row, flags, tols[position]))
