@@ -11,7 +11,6 @@ import math
 import numpy as np
 from numba import cuda
 
-from . import _config
 from ._backend import is_gpu_array
 
 
@@ -19,6 +18,15 @@ def view(x):
     """A Numba device view of the GPU array ``x`` (no copy)."""
     if hasattr(x, "__cuda_array_interface__") and not hasattr(x, "copy_to_host"):
         return cuda.as_cuda_array(x)
+    return x
+
+
+def float_view(x, name):
+    """``view(x)``, which must hold float32 or float64 (a ``TypeError`` naming
+    ``name`` otherwise)."""
+    x = view(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64 on the GPU, got {x.dtype}")
     return x
 
 
@@ -74,16 +82,18 @@ def empty(shape, dtype, template=None):
 
 
 def _launch(kernel, n, *args):
-    threads = _config.CUDA_THREADS_PER_BLOCK
-    kernel[max(1, min(math.ceil(n / threads), 65535)), threads](*args)
+    """A grid-stride launch over ``n`` items (the information kernels' grid)."""
+    from .information._cuda import _grid_1d
+
+    kernel[_grid_1d(n)](*args)
 
 
 def _launch_2d(kernel, shape, *args):
-    """A (columns along x) grid over an array of ``shape``."""
-    tile = _config.CUDA_TILE
-    grid = (max(1, min(math.ceil(shape[1] / tile), 65535)),
-            max(1, min(math.ceil(shape[0] / tile), 65535)))
-    kernel[grid, (tile, tile)](*args)
+    """A (columns along x) grid over an array of ``shape``, capped as the
+    information kernels' 2-D grids are."""
+    from .information._cuda import _grid_2d
+
+    kernel[_grid_2d(*shape)](*args)
 
 
 # 2-D grids (x along a row): 64-bit division per element cost a GPU more
@@ -127,23 +137,21 @@ def has_nonfinite(X):
     return bool(flag.copy_to_host()[0])
 
 
-def checked_features(estimator, X, reset):
+def checked_features(estimator, X, reset, check_finite=True):
     """The GPU array ``X`` checked as ``validate_data`` checks a host one:
-    2-D float32/float64, finite, with the fitted number of features."""
+    2-D float32/float64 with the fitted number of features and, with
+    ``check_finite``, finite (one pass over ``X``)."""
     from sklearn.utils.validation import validate_data
 
-    X = view(X)
     name = type(estimator).__name__
-    if X.dtype not in (np.float32, np.float64):
-        raise TypeError(f"X on the GPU must be float32 or float64 for {name}, got "
-                        f"{X.dtype}")
+    X = float_view(X, f"X for {name}")
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features) for {name}, got shape "
                          f"{tuple(X.shape)}")
     if X.shape[0] == 0:
         raise ValueError(f"X has 0 samples; {name} needs at least one.")
     validate_data(estimator, X, reset=reset, skip_check_array=True)
-    if has_nonfinite(X):
+    if check_finite and has_nonfinite(X):
         raise ValueError(f"X (a GPU array) contains NaN or infinity; {name} needs "
                          "finite features.")
     return X

@@ -485,12 +485,9 @@ def _pairwise_operand(x, name):
     """``x`` as a float array: a GPU array as a view that stays there."""
     if not _backend.is_gpu_array(x):
         return as_float_array(x, name)
-    from numba import cuda
+    from .. import _gpu
 
-    arr = cuda.as_cuda_array(x) if hasattr(x, "__cuda_array_interface__") else x
-    if arr.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be float32 or float64 on the GPU, got {arr.dtype}")
-    return arr
+    return _gpu.float_view(x, name)
 
 
 def prepare_rows(X, name, *, log_input, normalize, check_input, tol, device="cpu"):

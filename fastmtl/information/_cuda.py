@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import config, cuda
 
-from .. import _config
+from .. import _config, _gpu
 from .._backend import is_gpu_array
 from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from . import _rowcheck, _terms
@@ -518,7 +518,7 @@ def _on_device(x):
     """A device view of ``x``: GPU arrays as they are, NumPy arrays copied over
     (a broadcast row of stride 0 travels as one row)."""
     if is_gpu_array(x):
-        return cuda.as_cuda_array(x) if hasattr(x, "__cuda_array_interface__") else x
+        return _gpu.view(x)
     x = np.asarray(x)
     if x.ndim == 2 and x.shape[0] > 1 and x.strides[0] == 0:
         x = x[:1]

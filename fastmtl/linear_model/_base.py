@@ -369,12 +369,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             from .. import _gpu
 
             # Finiteness is checked on the (smaller) result by ``_affine``.
-            X = _gpu.view(X)
-            if X.ndim != 2 or X.dtype not in (np.float32, np.float64):
-                raise ValueError(f"X on the GPU must be a 2-D float32/float64 array, "
-                                 f"got {X.ndim}-D {X.dtype}")
-            validate_data(self, X, reset=False, skip_check_array=True)
-            return X
+            return _gpu.checked_features(self, X, reset=False, check_finite=False)
         return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
 
     def _decision(self, X):

@@ -174,3 +174,5 @@ def test_gpu_array_input_errors():
         model.predict(cuda.to_device(bad))
     with pytest.raises(ValueError, match="features"):
         model.predict(cuda.to_device(np.ascontiguousarray(X[:, :3])))
+    with pytest.raises(TypeError, match="X for SharedLatentRegressor must be float32"):
+        model.predict(cuda.to_device(X.astype(np.int64)))
