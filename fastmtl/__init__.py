@@ -16,9 +16,13 @@ from .information import (
 
 from .linear_model import (
     SharedCodebookClassifier,
+    SharedCodebookClassifierCV,
     SharedCodebookRegressor,
+    SharedCodebookRegressorCV,
     SharedLatentClassifier,
+    SharedLatentClassifierCV,
     SharedLatentRegressor,
+    SharedLatentRegressorCV,
 )
 
 from ._threads import register_numba_controller
@@ -29,9 +33,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SharedCodebookClassifier",
+    "SharedCodebookClassifierCV",
     "SharedCodebookRegressor",
+    "SharedCodebookRegressorCV",
     "SharedLatentClassifier",
+    "SharedLatentClassifierCV",
     "SharedLatentRegressor",
+    "SharedLatentRegressorCV",
     "conditional_entropy",
     "cross_entropy",
     "entropy",

@@ -62,3 +62,11 @@ SGD_FLOPS_PER_CALL = 2e8
 # 200-epoch fit took 51 ms on 2 threads against 32 ms on one, and 288 ms
 # against 54 ms with one core busy. The fitted coefficients do not depend on it.
 SGD_PARALLEL_MIN_FLOPS = 5e5
+
+# The exact solver (``solver="exact"``, and ``"auto"`` on the CPU for X of at
+# most EXACT_MAX_ELEMENTS entries, 80 MB of float64): L-BFGS stops when an
+# iteration improves the objective by less than EXACT_FTOL relatively, after
+# at most EXACT_ITERATIONS_PER_EPOCH * max_iter iterations.
+EXACT_MAX_ELEMENTS = 10_000_000
+EXACT_FTOL = 1e-13
+EXACT_ITERATIONS_PER_EPOCH = 10

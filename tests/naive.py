@@ -75,8 +75,10 @@ def huber(residual, delta):
     return np.where(a <= delta, 0.5 * residual ** 2, delta * (a - 0.5 * delta))
 
 
-def _task_losses(X, Y, sample_weight, coef, intercept, losses, huber_delta=None):
-    """Weighted mean loss of each task on its observed (non-NaN) targets."""
+def _task_losses(X, Y, sample_weight, coef, intercept, losses, huber_delta=None,
+                 per_observation=False):
+    """Weighted mean loss of each task on its observed (non-NaN) targets; with
+    ``per_observation``, ``T`` times its loss sum over all tasks' weight."""
     T = Y.shape[1]
     sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     out = np.empty(T)
@@ -91,24 +93,34 @@ def _task_losses(X, Y, sample_weight, coef, intercept, losses, huber_delta=None)
         else:  # logistic, labels 0/1
             ell = np.logaddexp(0.0, f) - y * f
         out[t] = np.sum(sw[seen] * ell) / np.sum(sw[seen])
+    if per_observation:
+        seen_all = ~np.isnan(Y) & (sw[:, None] > 0)
+        task_sums = np.array([np.sum(sw[seen_all[:, t]]) for t in range(T)])
+        out = out * task_sums * T / task_sums.sum()
     return out
 
 
 def multitask_objective(X, Y, U, V, b, *, alpha_u, alpha_v=0.0, l1_v=0.0,
                         task_weights=None, graph=None, graph_penalty=0.0,
-                        sample_weight=None, losses=None, huber_delta=None):
-    """The objective of docs/design.md in the user's units: U (k, d), V (T, k), b (T,).
+                        sample_weight=None, losses=None, huber_delta=None, w0=None,
+                        shared_alpha=0.0, intercept_alpha=0.0, per_observation=False):
+    """The objective of docs/design.md in the user's units: U (k, d), V (T, k), b (T,),
+    shared weights ``w0`` (d,) (task ``t``'s weights ``w0 + V_t U``).
 
     ``losses[t]`` is "squared", "huber" (threshold ``huber_delta[t]``) or
-    "logistic".
+    "logistic". ``intercept_alpha`` shrinks the intercepts towards their mean.
     """
     T = Y.shape[1]
     losses = ["squared"] * T if losses is None else losses
     weights = np.ones(T) if task_weights is None else np.asarray(task_weights)
-    coef = V @ U
-    value = weights @ _task_losses(X, Y, sample_weight, coef, b, losses, huber_delta) / T
+    coef = V @ U + (0.0 if w0 is None else w0)
+    value = weights @ _task_losses(X, Y, sample_weight, coef, b, losses, huber_delta,
+                                   per_observation) / T
     value += 0.5 * alpha_u * np.sum(U ** 2) + 0.5 * alpha_v * np.sum(V ** 2)
     value += l1_v * np.sum(np.abs(V))
+    if w0 is not None:
+        value += 0.5 * shared_alpha * np.sum(w0 ** 2)
+    value += 0.5 * intercept_alpha * np.sum((b - b.mean()) ** 2)
     if graph is not None and graph_penalty:
         for s in range(T):
             for t in range(T):
@@ -148,3 +160,39 @@ def alternating_least_squares(X, Y, n_components, alpha, n_iter=2000, seed=0):
             g += c[t] * np.kron(V[t], Xt.T @ r)
         U = np.linalg.solve(H, g).reshape(n_components, d)
     return U, V, b
+
+
+def mean_regularised_closed_form(X, Y, *, alpha, shared_alpha, intercept_alpha,
+                                 sample_weight=None, per_observation=True):
+    """The mean-regularised model with shrunken intercepts, squared loss,
+    solved as one ridge system over all parameters written out plainly:
+    ``w_t = w0 + v_t``, ``b_t = b0 + c_t``, penalties ``alpha/2 sum |v_t|^2``,
+    ``shared_alpha/2 |w0|^2``, ``intercept_alpha/2 sum c_t^2`` (``b0`` free).
+
+    Returns (coef (T, d), intercept (T,)).
+    """
+    n, d = X.shape
+    T = Y.shape[1]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    seen = ~np.isnan(Y) & (sw[:, None] > 0)
+    rows, tasks = np.nonzero(seen)
+    task_sums = np.array([sw[seen[:, t]].sum() for t in range(T)])
+    if per_observation:
+        a = sw[rows] / task_sums.sum()
+    else:
+        a = sw[rows] / (T * task_sums[tasks])
+    p = d + 1 + T * (d + 1)
+    Phi = np.zeros((rows.size, p))
+    Phi[:, :d] = X[rows]
+    Phi[:, d] = 1.0
+    for e, (i, t) in enumerate(zip(rows, tasks)):
+        Phi[e, d + 1 + t * d:d + 1 + (t + 1) * d] = X[i]
+        Phi[e, d + 1 + T * d + t] = 1.0
+    D = np.concatenate([np.full(d, shared_alpha), [0.0], np.full(T * d, alpha),
+                        np.full(T, intercept_alpha)])
+    H = Phi.T @ (a[:, None] * Phi) + np.diag(D)
+    theta = np.linalg.solve(H, Phi.T @ (a * Y[rows, tasks]))
+    w0, b0 = theta[:d], theta[d]
+    v = theta[d + 1:d + 1 + T * d].reshape(T, d)
+    c = theta[d + 1 + T * d:]
+    return w0 + v, b0 + c

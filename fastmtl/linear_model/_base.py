@@ -14,13 +14,16 @@ Methods that other parts of fastmtl rely on (a contract, see docs/design.md):
 ``_score_statistics`` and ``_statistics_score`` (``fastmtl.distributed.score``).
 """
 import numbers
+import time
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from .._config import EXACT_FTOL, EXACT_ITERATIONS_PER_EPOCH, EXACT_MAX_ELEMENTS
 from .._backend import DEVICES, cuda_available, is_gpu_array, select_device
 from .._param_validation import (
     Integer,
@@ -31,6 +34,7 @@ from .._param_validation import (
     fit_context,
 )
 from .._targets import check_targets, missing_mask
+from ..exceptions import TrainingDivergedError
 from ..metrics import ClassificationStatistics, RegressionStatistics
 from . import _objective
 from ._graph import ESTIMATED_GRAPHS, check_task_graph, estimate_task_graph
@@ -38,13 +42,15 @@ from ._layout import (
     build_observations,
     classification_layout,
     encode_labels,
+    output_groups,
     regression_layout,
     regression_observations,
     tasks_without_targets,
 )
 from ._losses import LOGISTIC, REGRESSION_LOSSES
 from ._model import FactorState, Problem
-from ._solvers import _sgd
+from ._penalties import PenaltyWeights
+from ._solvers import _exact, _sgd
 from ._weighting import STRATEGIES, initial_task_weights
 
 # Constraints of the parameters every estimator has (a family adds its own).
@@ -65,6 +71,10 @@ COMMON_PARAMETER_CONSTRAINTS = {
     "random_state": ["random_state"],
     "verbose": ["verbose"],
     "device": [StrOptions(set(DEVICES))],
+    "shared_alpha": [NonNegative(), None],
+    "intercept_alpha": [NonNegative()],
+    "loss_weighting": [StrOptions({"observation", "task"})],
+    "solver": [StrOptions({"auto", "exact", "sgd"})],
 }
 CLASSIFIER_PARAMETER_CONSTRAINTS = {
     "missing_label": [numbers.Real, str, None],
@@ -78,8 +88,8 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     """Base class of the fastmtl multi-task estimators (not for direct use).
 
     Subclasses set ``_factor_attribute`` / ``_head_attribute`` (names of the
-    fitted shared factor and task heads) and implement ``_penalty_weights``
-    and ``_n_factors``; a target mixin implements ``_layout``,
+    fitted shared factor and task heads) and implement ``_family_penalties``
+    and ``_latent``; a target mixin implements ``_layout``,
     ``_observations``, ``_encode``, ``_statistics`` and ``_statistics_score``.
     """
 
@@ -115,7 +125,34 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _training_device(self, X):
         """"cpu" or "cuda" for training on ``X`` (see ``fastmtl._backend``);
         always "cuda" for a GPU array ``X``."""
-        return select_device(self.device, (X,), X.size * self._n_factors())
+        return select_device(self.device, (X,), X.size * (self._latent(X.shape[1])[0] + 1))
+
+    def _n_factors(self, n_features):
+        """Rows of the solver's ``U``: the latent ones, then one per group of
+        the shared component (see ``_penalties``)."""
+        return self._latent(n_features)[0]
+
+    def _use_exact(self, X, device):
+        """Whether ``fit`` runs the exact solver (``solver="auto"``: on the CPU,
+        for data up to ``_config.EXACT_MAX_ELEMENTS`` and the options it
+        supports)."""
+        options = (isinstance(self.task_weights, str) and self.task_weights != "uniform",
+                   self.early_stopping)
+        if self.solver == "exact":
+            if options[0]:
+                raise ValueError(
+                    f"solver='exact' fits fixed task weights; task_weights="
+                    f"{self.task_weights!r} adapts them between SGD epochs: use "
+                    "solver='sgd' (or 'auto').")
+            if options[1]:
+                raise ValueError("early_stopping=True stops SGD epochs; solver='exact' "
+                                 "has none: use solver='sgd' (or 'auto').")
+            if device == "cuda":
+                raise ValueError("solver='exact' runs on the CPU; use device='cpu' "
+                                 "(or solver='sgd' to train on the GPU).")
+            return True
+        return (self.solver == "auto" and device == "cpu" and not any(options)
+                and X.size <= EXACT_MAX_ELEMENTS)
 
     # ------------------------------------------------------------------ #
     # Fitting                                                            #
@@ -153,8 +190,21 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return check_task_graph(graph, layout.n_tasks, n_out)
 
     def _problem(self, X, obs, layout, graph, device="cpu"):
-        return Problem(X, obs, layout, self._penalty_weights(graph), self.fit_intercept,
-                       device)
+        return Problem(X, obs, layout, self._penalty_weights(graph, layout, X.shape[1]),
+                       self.fit_intercept, device)
+
+    def _penalty_weights(self, graph, layout, n_features):
+        """The objective's penalties and the model's structure (see ``_penalties``)."""
+        n_latent, frozen = self._latent(n_features)
+        group = output_groups(layout)
+        return PenaltyWeights(
+            **self._family_penalties(), graph=graph,
+            graph_weight=float(self.graph_penalty), n_latent=int(n_latent),
+            latent_frozen=bool(frozen),
+            l2_shared=0.0 if self.shared_alpha is None else float(self.shared_alpha),
+            l2_intercepts=float(self.intercept_alpha) if self.fit_intercept else 0.0,
+            intercept_group=group, intercept_offset=layout.mean,
+            n_groups=int(group.max()) + 1 if group.size else 1)
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
@@ -219,20 +269,54 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         weighting = initial_task_weights(self.task_weights, layout.n_tasks)
         graph = self._task_graph(Y, train_weight, layout)
         problem = self._problem(X, obs, layout, graph, device)
+        state, weights, log, n_iter = self._solve(problem, state, weighting, rng,
+                                                  self._use_exact(X, device), validation)
+        self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self.task_graph_ = graph
+        self.n_iter_ = n_iter
+        if validation is not None:
+            self.validation_scores_ = np.array(log.validation_scores)
+            self.best_validation_score_ = float(np.max(log.validation_scores))
+        return self
+
+    def _solve(self, problem, state, weighting, rng, exact, validation=None, record=True,
+               tol=EXACT_FTOL):
+        """Run the chosen solver; returns ``(state, task weights, log, n_iter)``.
+        ``record=False`` spares the exact solver its final objective pass;
+        ``tol`` is its relative objective tolerance."""
+        if exact:
+            log = self._solve_exactly(problem, state, weighting[1], record, tol)
+            return state, weighting[1], log, log.n_iter
         state, weights, log = _sgd.train(
-            problem, state, weighting, rows=np.flatnonzero(np.diff(obs.ptr) > 0),
+            problem, state, weighting, rows=np.flatnonzero(np.diff(problem.obs.ptr) > 0),
             n_epochs=self.max_iter, batch_size=self.batch_size,
             learning_rate=self.learning_rate, rng=rng, tol=self.tol,
             n_iter_no_change=self.n_iter_no_change, validation=validation,
             verbose=self.verbose, estimator_name=type(self).__name__,
         )
-        self._store(state, layout, one_d, (weighting[0], weights), log, rng)
-        self.task_graph_ = graph
-        self.n_iter_ = log.n_epochs
-        if validation is not None:
-            self.validation_scores_ = np.array(log.validation_scores)
-            self.best_validation_score_ = float(np.max(log.validation_scores))
-        return self
+        return state, weights, log, log.n_epochs
+
+    def _solve_exactly(self, problem, state, weights, record=True, tol=EXACT_FTOL):
+        """The exact solver on ``problem`` from ``state`` (updated in place)."""
+        n_rows = problem.X.shape[0]
+        tic = time.perf_counter()
+        log = _exact.solve(
+            problem, state, weights / problem.layout.n_tasks,
+            max_iter=EXACT_ITERATIONS_PER_EPOCH * self.max_iter, tol=tol,
+            parallel=_sgd.use_threads(problem, state.U.shape[0], n_rows), record=record)
+        if self.verbose and record:
+            print(f"-- exact solver ({log.message}): objective {log.loss_curve[-1]:.10g} "
+                  f"after {log.n_iter} iterations, {time.perf_counter() - tic:.3f} s")
+        if not state.parameters_finite():
+            raise TrainingDivergedError(
+                f"{type(self).__name__}: the exact solver left non-finite parameters; "
+                "standardise X (e.g. with StandardScaler) or raise the penalties.")
+        if not log.converged:
+            warnings.warn(
+                f"{type(self).__name__}: the exact solver stopped before convergence "
+                f"after {log.n_iter} iterations ({log.message}). Consider increasing "
+                "max_iter.", ConvergenceWarning)
+        return log
 
     def _partial_fit(self, X, Y, sample_weight, classes):
         first = not hasattr(self, "_state")
@@ -279,14 +363,21 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _initial_state(self, X, layout, obs, rng):
         intercept = self._initial_intercept(obs, layout) if self.fit_intercept else None
-        return FactorState.initial(self._n_factors(), X.shape[1], layout.n_outputs, rng,
-                                   intercept)
+        n_latent, frozen = self._latent(X.shape[1])
+        shared = None if self.shared_alpha is None else output_groups(layout)
+        return FactorState.initial(n_latent, X.shape[1], layout.n_outputs, rng, intercept,
+                                   latent_frozen=frozen, shared_group=shared,
+                                   scale=layout.scale)
 
     def _compatible(self, layout, X):
         """Whether a warm start can continue from the previous fit."""
         old = self._layout_
+        n_latent = self._latent(X.shape[1])[0]
+        n_rows = n_latent
+        if self.shared_alpha is not None:
+            n_rows += int(output_groups(layout).max(initial=0)) + 1
         if (old.n_tasks != layout.n_tasks or not np.array_equal(old.n_out, layout.n_out)
-                or self._state.U.shape[1] != X.shape[1]):
+                or self._state.U.shape != (n_rows, X.shape[1])):
             return False
         if old.classes is not None:
             return all(np.array_equal(a, b) for a, b in zip(old.classes, layout.classes))
@@ -297,8 +388,16 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._state, self._layout_, self._one_d = state, layout, one_d
         self._weighting, self._rng = weighting, rng
         self.coef_, self.intercept_ = _user_parameters(state, layout)
-        setattr(self, self._factor_attribute, state.U.copy())
-        setattr(self, self._head_attribute, state.V * layout.scale[:, None])
+        k = self._latent(state.U.shape[1])[0]
+        setattr(self, self._factor_attribute, state.U[:k].copy())
+        setattr(self, self._head_attribute, state.V[:, :k] * layout.scale[:, None])
+        group = output_groups(layout)
+        n_groups = int(group.max(initial=0)) + 1
+        if self.shared_alpha is not None:
+            self.shared_coef_ = state.U[k:].copy()
+        counts = np.maximum(np.bincount(group, minlength=n_groups), 1)
+        self.shared_intercept_ = np.bincount(group, weights=self.intercept_,
+                                             minlength=n_groups) / counts
         if layout.classes is not None:
             self.classes_ = _shared_classes(layout.classes, one_d)
             self.output_task_ = layout.output_task
@@ -516,7 +615,7 @@ class MultiTaskRegressorMixin:
 
     def _observations(self, Y, sample_weight, layout):
         return regression_observations(Y.astype(np.float64, copy=False), sample_weight,
-                                       layout)
+                                       layout, self.loss_weighting == "observation")
 
     def _initial_intercept(self, obs, layout):
         return None
@@ -612,11 +711,15 @@ class MultiTaskClassifierMixin:
                     f"classes has {len(classes)} entries but Y has {Y.shape[1]} tasks."
                 )
             classes = [np.unique(np.asarray(c)) for c in classes]
-        return classification_layout(Y, observed, classes)
+        # With shrunken intercepts a task that saw one class is fitted too
+        # (its intercept stays finite), instead of predicting it for sure.
+        widen = self.fit_intercept and self.intercept_alpha > 0
+        return classification_layout(Y, observed, classes, widen_single_class=widen)
 
     def _observations(self, Y, sample_weight, layout):
         codes = encode_labels(Y, self._observed(Y), layout.classes)
-        return build_observations(codes, sample_weight)
+        return build_observations(codes, sample_weight,
+                                  per_observation=self.loss_weighting == "observation")
 
     def _encode(self, Y, layout):
         return encode_labels(Y, self._observed(Y), layout.classes), "categorical"

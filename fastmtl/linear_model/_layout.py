@@ -150,9 +150,14 @@ def check_some_target(sums, sample_weight):
         raise ValueError(f"Y has no observed target{weighted}: every entry is missing.")
 
 
-def build_observations(values, sample_weight, mean=None, scale=None):
+def build_observations(values, sample_weight, mean=None, scale=None,
+                       per_observation=False):
     """CSR of the non-NaN entries of ``values`` (n_samples, n_tasks), with
-    ``target = (value - mean) / scale`` and ``weight = sample_weight / W_t``.
+    ``target = (value - mean) / scale`` and ``weight = sample_weight / W_t``
+    (each task's mean loss), or with ``per_observation``,
+    ``weight = sample_weight / (W / T)`` (``W`` the weight of all entries:
+    every observation alike, the objective's task mean then sums to the
+    pooled mean loss).
 
     A task without an observed target has no entry (its ``W_t`` is set to 1,
     which nothing divides by).
@@ -163,9 +168,11 @@ def build_observations(values, sample_weight, mean=None, scale=None):
     scale = np.ones(n_tasks) if scale is None else scale
     weight_sums = _task_moments(values, sample_weight)[0]
     check_some_target(weight_sums, sample_weight)
+    total = weight_sums.sum()
     weight_sums = np.where(weight_sums > 0, weight_sums, 1.0)
+    divisor = np.full(n_tasks, total / n_tasks) if per_observation else weight_sums
     ptr, task, target, weight = _csr_observations(values, sample_weight, mean, scale,
-                                                  weight_sums)
+                                                  divisor)
     return Observations(ptr=ptr, task=task, target=target, weight=weight,
                         task_weight_sum=weight_sums)
 
@@ -204,8 +211,9 @@ def regression_layout(Y, sample_weight, fit_intercept, kind=SQUARED):
     )
 
 
-def regression_observations(Y, sample_weight, layout):
-    return build_observations(Y, sample_weight, layout.mean, layout.scale)
+def regression_observations(Y, sample_weight, layout, per_observation=False):
+    return build_observations(Y, sample_weight, layout.mean, layout.scale,
+                              per_observation)
 
 
 # --------------------------------------------------------------------------- #
@@ -228,8 +236,14 @@ def check_classification_task(labels, task):
         )
 
 
-def classification_layout(Y, observed, classes=None):
-    """Layout of classification tasks; ``classes`` (per task) may be given."""
+def classification_layout(Y, observed, classes=None, widen_single_class=False):
+    """Layout of classification tasks; ``classes`` (per task) may be given.
+
+    With ``widen_single_class``, a task that saw one class takes the classes
+    that all tasks with several classes share, when they share them and they
+    include its class: it is then fitted (its intercept shrunk towards the
+    others') instead of predicting its one class with certainty.
+    """
     n_tasks = Y.shape[1]
     if classes is None:
         classes = [None] * n_tasks
@@ -238,6 +252,8 @@ def classification_layout(Y, observed, classes=None):
             if labels.size:
                 check_classification_task(labels, t)
                 classes[t] = np.unique(labels)
+        if widen_single_class:
+            classes = _classes_of_single_class_tasks(classes)
         classes = _classes_of_unlabelled_tasks(classes)
     kind = np.empty(n_tasks, dtype=np.int64)
     n_out = np.empty(n_tasks, dtype=np.int64)
@@ -268,6 +284,38 @@ def _classes_of_unlabelled_tasks(classes):
             "task's classes with partial_fit(..., classes=...) or drop those tasks."
         )
     return [shared if c is None else c for c in classes]
+
+
+def output_groups(layout):
+    """The group of each output, which shares a component and a common
+    intercept: every regression and binary output is group 0 (a binary
+    output scores the task's second class), a multiclass output is grouped
+    with the same class of other multiclass tasks (groups 1, 2, ...)."""
+    group = np.zeros(layout.n_outputs, dtype=np.int64)
+    if layout.classes is None:
+        return group
+    index = {}
+    for t in np.flatnonzero(layout.kind == SOFTMAX):
+        start = layout.out_start[t]
+        for q, label in enumerate(layout.classes[t]):
+            group[start + q] = index.setdefault(label, len(index) + 1)
+    if index and not np.any(layout.kind == LOGISTIC):  # no group 0: renumber
+        group -= 1
+    return group
+
+
+def _classes_of_single_class_tasks(classes):
+    """A task that saw one class takes the classes that all tasks with several
+    share, when they share them and they include its class (unlabelled tasks,
+    None, are left to ``_classes_of_unlabelled_tasks``)."""
+    several = [c for c in classes if c is not None and len(c) > 1]
+    if not several:
+        return classes
+    shared = several[0]
+    if not all(c.shape == shared.shape and np.all(c == shared) for c in several):
+        return classes
+    return [shared if c is not None and len(c) == 1 and np.isin(c, shared).all() else c
+            for c in classes]
 
 
 def tasks_without_targets(obs, n_tasks):

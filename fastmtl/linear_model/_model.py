@@ -87,11 +87,29 @@ class FactorState:
             self.reset_optimizer()
 
     @classmethod
-    def initial(cls, n_factors, n_features, n_outputs, rng, intercept=None):
-        """Random factor ``U`` (rows of norm about 1), zero heads."""
-        U = rng.standard_normal((n_factors, n_features)) / np.sqrt(max(n_features, 1))
+    def initial(cls, n_factors, n_features, n_outputs, rng, intercept=None, *,
+                latent_frozen=False, shared_group=None, scale=None):
+        """The starting point of a fit.
+
+        The ``n_factors`` latent rows of ``U``: random (rows of norm about
+        1), or the identity with ``latent_frozen`` (every task part free).
+        With ``shared_group`` (each output's group), one shared row per group
+        follows, at zero, and each output's head gets its fixed ``1 /
+        scale[o]`` in its group's column (see ``_penalties``). Heads start
+        at zero.
+        """
+        if latent_frozen:
+            U = np.eye(n_factors, n_features)
+        else:
+            U = rng.standard_normal((n_factors, n_features)) / np.sqrt(max(n_features, 1))
+        V = np.zeros((n_outputs, n_factors))
+        if shared_group is not None:
+            n_groups = int(shared_group.max()) + 1 if shared_group.size else 1
+            U = np.vstack([U, np.zeros((n_groups, n_features))])
+            V = np.hstack([V, np.zeros((n_outputs, n_groups))])
+            V[np.arange(n_outputs), n_factors + shared_group] = 1.0 / scale
         b = np.zeros(n_outputs) if intercept is None else np.array(intercept, dtype=float)
-        return cls(U=U, V=np.zeros((n_outputs, n_factors)), b=b)
+        return cls(U=U, V=V, b=b)
 
     @property
     def params(self):

@@ -15,16 +15,18 @@ from ._solvers import _sgd_cpu
 def penalty_value(problem, state):
     """Value of every penalty at ``state`` (the smooth ones and the lasso)."""
     layout, pen = problem.layout, problem.penalties
-    value = add_smooth_penalties(state.U, state.V, problem.outputs, pen,
-                                 np.zeros_like(state.U), np.zeros_like(state.V))
-    return value + l1_value(state.V, pen.l1_heads, layout.scale)
+    value = add_smooth_penalties(state.U, state.V, state.b, problem.outputs, pen,
+                                 np.zeros_like(state.U), np.zeros_like(state.V),
+                                 np.zeros_like(state.b))
+    return value + l1_value(state.V, pen.l1_heads, layout.scale, pen.n_latent)
 
 
-def objective_and_gradient(problem, state, task_factor, rows=None):
+def objective_and_gradient(problem, state, task_factor, rows=None, parallel=True):
     """Exact objective and gradient (internal units) over ``X[rows]``.
 
     ``task_factor[t]`` is task ``t``'s weight in the objective. The gradient is
-    that of the smooth part: the lasso enters the value only. Returns
+    that of the smooth part (zero on the fixed entries): the lasso enters the
+    value only. ``parallel``: whether the pass runs on Numba's threads. Returns
     ``(value, Params of gradients, each task's loss sum)``.
     """
     layout = problem.layout
@@ -33,13 +35,15 @@ def objective_and_gradient(problem, state, task_factor, rows=None):
                                        state.U.shape[1], layout.n_outputs, layout.n_tasks)
     grad = Params(np.empty_like(state.U), np.empty_like(state.V), np.empty_like(state.b))
     task_loss = np.zeros(layout.n_tasks)
-    n_blocks = _sgd_cpu.accumulate_blocks(problem.data, problem.outputs, task_factor, rows,
-                                          SGD_BLOCK_ROWS, state.params, work)
+    with _sgd_cpu.single_thread(not parallel):
+        n_blocks = _sgd_cpu.accumulate_blocks(problem.data, problem.outputs, task_factor,
+                                              rows, SGD_BLOCK_ROWS, state.params, work)
     _sgd_cpu.reduce_blocks(n_blocks, work, 1.0, grad, task_loss)
-    smooth = add_smooth_penalties(state.U, state.V, problem.outputs, problem.penalties,
-                                  grad.U, grad.V)
+    pen = problem.penalties
+    smooth = add_smooth_penalties(state.U, state.V, state.b, problem.outputs, pen, grad.U,
+                                  grad.V, grad.b)
     value = float(task_factor @ task_loss) + smooth
-    value += l1_value(state.V, problem.penalties.l1_heads, layout.scale)
+    value += l1_value(state.V, pen.l1_heads, layout.scale, pen.n_latent)
     if not problem.fit_intercept:
         grad.b[:] = 0.0
     return value, grad, task_loss

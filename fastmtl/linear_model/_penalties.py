@@ -15,6 +15,22 @@ in the user's units:
 ``graph_weight`` with ``graph``
     ``graph_weight sum_st A_st ||w_s - w_t||^2``, ``w_t = U^T sigma_t V_t``
     (pulls linked tasks' weight vectors together).
+``l2_shared``
+    ``l2_shared / 2 ||W_0||^2``: ridge on the shared rows of ``U`` (below).
+``l2_intercepts``
+    ``l2_intercepts / 2 sum_o (B_o - mean_{g(o)} B)^2`` with ``B_o`` output
+    ``o``'s intercept in user units: the intercepts ``B_o = b_0g + c_o`` with
+    a free common ``b_0g`` per group and a ridge on the offsets ``c_o``,
+    with ``b_0g`` solved out (at its optimum it is the group's mean).
+
+The shared component: ``U``'s rows from ``n_latent`` on are the weights
+``W_0`` shared by all tasks (one row per group: one for regression and
+binary tasks, one per class of multiclass tasks), and the heads' columns from
+``n_latent`` on are fixed at ``1 / sigma_o`` in the group's column (1 in user
+units), so ``w_o = w_0g + U_lat^T sigma_o V_o``. Fixed entries are not
+trained (their gradient is zeroed, ``frozen_head_column``), nor are the
+latent rows of ``U`` when they are the fixed identity (``latent_frozen``:
+every task part free, the mean-regularised model).
 
 :func:`add_smooth_penalties` assembles the smooth ones (value and gradient)
 for the solvers and the full-batch objective; a new penalty is a new piece
@@ -36,6 +52,23 @@ class PenaltyWeights(NamedTuple):
     l1_heads: float
     graph: np.ndarray  # (n_tasks, n_tasks), zero diagonal
     graph_weight: float
+    n_latent: int = 0  # latent rows of U (shared rows follow)
+    latent_frozen: bool = False  # latent rows are the fixed identity
+    l2_shared: float = 0.0
+    l2_intercepts: float = 0.0
+    intercept_group: np.ndarray = np.zeros(0, dtype=np.int64)  # (n_outputs,)
+    intercept_offset: np.ndarray = np.zeros(0)  # (n_outputs,) mu_o
+    n_groups: int = 1
+
+
+def frozen_factor_row(c, n_latent, latent_frozen):
+    """Whether row ``c`` of ``U`` is fixed (the identity of the full-rank model)."""
+    return latent_frozen and c < n_latent
+
+
+def frozen_head_column(c, n_latent):
+    """Whether column ``c`` of the heads is fixed (a shared component's 1)."""
+    return c >= n_latent
 
 
 # --------------------------------------------------------------------------- #
@@ -77,11 +110,13 @@ def soft_threshold(p, cut):
 # and the same product in another shape, or a small function inlined by LLVM
 # from a cached build, can round differently in the last bit.
 @njit(inline="always", **JIT_OPTIONS)
-def add_ridge(P, weight, G, value):
-    """Ridge on the shared factor: gradient into ``G``."""
+def add_ridge(P, weight, G, value, first=0, stop=-1):
+    """Ridge on rows ``first:stop`` of the shared factor (all rows by
+    default): gradient into ``G``."""
     if weight == 0.0:
         return value
-    for r in range(P.shape[0]):
+    stop = P.shape[0] if stop < 0 else stop
+    for r in range(first, stop):
         for c in range(P.shape[1]):
             value += 0.5 * weight * P[r, c] * P[r, c]
             G[r, c] += weight * P[r, c]
@@ -89,15 +124,63 @@ def add_ridge(P, weight, G, value):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def add_scaled_ridge(P, weight, row_scale2, G, value):
-    """Ridge on the heads in user units (row ``r`` scaled by ``row_scale2[r]``)."""
+def add_scaled_ridge(P, weight, row_scale2, G, value, n_columns):
+    """Ridge on the first ``n_columns`` columns of the heads in user units
+    (row ``r`` scaled by ``row_scale2[r]``)."""
     if weight == 0.0:
         return value
     for r in range(P.shape[0]):
-        for c in range(P.shape[1]):
+        for c in range(n_columns):
             value += 0.5 * weight * row_scale2[r] * P[r, c] * P[r, c]
             G[r, c] += weight * row_scale2[r] * P[r, c]
     return value
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def group_means(b, out_scale, offset, group, n_groups, means):
+    """Each group's mean intercept in user units (``offset + scale * b``)."""
+    counts = np.zeros(n_groups)
+    means[:] = 0.0
+    for o in range(b.shape[0]):
+        means[group[o]] += offset[o] + out_scale[o] * b[o]
+        counts[group[o]] += 1.0
+    for g in range(n_groups):
+        if counts[g] > 0.0:
+            means[g] /= counts[g]
+
+
+def intercept_shrinkage(b_o, scale_o, offset_o, group_mean, weight):
+    """(value, gradient in ``b_o``) of output ``o``'s intercept shrinkage,
+    given its group's mean intercept (the mean's own derivative sums to zero
+    over the group)."""
+    r = offset_o + scale_o * b_o - group_mean
+    return 0.5 * weight * r * r, weight * scale_o * r
+
+
+_intercept_shrinkage = njit(inline="always", **JIT_OPTIONS)(intercept_shrinkage)
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def add_intercept_shrinkage(b, out_scale, offset, group, n_groups, weight, gb, value):
+    """Shrinkage of the intercepts towards their group's mean: gradient into ``gb``."""
+    if weight == 0.0 or b.shape[0] == 0:
+        return value
+    means = np.empty(n_groups)
+    group_means(b, out_scale, offset, group, n_groups, means)
+    for o in range(b.shape[0]):
+        v, g = _intercept_shrinkage(b[o], out_scale[o], offset[o], means[group[o]], weight)
+        value += v
+        gb[o] += g
+    return value
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def freeze(gU, gV, n_latent, latent_frozen):
+    """Zero the gradient of the fixed entries (see ``frozen_factor_row`` and
+    ``frozen_head_column``)."""
+    if latent_frozen:
+        gU[:n_latent] = 0.0
+    gV[:, n_latent:] = 0.0
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -145,27 +228,30 @@ def add_graph(U, V, out_scale, task_out, graph, weight, gU, gV, value):
 
 
 @njit(**JIT_OPTIONS)
-def add_smooth_penalties(U, V, outputs, penalties, gU, gV):
-    """Add every smooth penalty's gradient to ``gU``, ``gV``; return their value.
+def add_smooth_penalties(U, V, b, outputs, penalties, gU, gV, gb):
+    """Add every smooth penalty's gradient to ``gU``, ``gV``, ``gb``; zero the
+    gradient of the fixed entries; return the penalties' value.
 
     ``outputs`` is the layout record (``_layout.Outputs``), ``penalties`` a
     :class:`PenaltyWeights`.
     """
-    return _smooth_penalties(U, V, outputs.scale, outputs.scale2, outputs.start,
-                             penalties.l2_factor, penalties.l2_heads, penalties.graph,
-                             penalties.graph_weight, gU, gV)
+    k = penalties.n_latent
+    value = 0.0
+    if not penalties.latent_frozen:
+        value = add_ridge(U, penalties.l2_factor, gU, value, 0, k)
+    value = add_ridge(U, penalties.l2_shared, gU, value, k, U.shape[0])
+    value = add_scaled_ridge(V, penalties.l2_heads, outputs.scale2, gV, value, k)
+    value = add_graph(U, V, outputs.scale, outputs.start, penalties.graph,
+                      penalties.graph_weight, gU, gV, value)
+    value = add_intercept_shrinkage(b, outputs.scale, penalties.intercept_offset,
+                                    penalties.intercept_group, penalties.n_groups,
+                                    penalties.l2_intercepts, gb, value)
+    freeze(gU, gV, k, penalties.latent_frozen)
+    return value
 
 
-@njit(**JIT_OPTIONS)
-def _smooth_penalties(U, V, out_scale, out_scale2, task_out, l2_factor, l2_heads, graph,
-                      graph_weight, gU, gV):
-    value = add_ridge(U, l2_factor, gU, 0.0)
-    value = add_scaled_ridge(V, l2_heads, out_scale2, gV, value)
-    return add_graph(U, V, out_scale, task_out, graph, graph_weight, gU, gV, value)
-
-
-def l1_value(V, weight, out_scale):
-    """Value of the lasso on the heads, in user units."""
+def l1_value(V, weight, out_scale, n_latent):
+    """Value of the lasso on the heads' first ``n_latent`` columns, in user units."""
     if not weight:
         return 0.0
-    return weight * float(np.sum(np.abs(V) * out_scale[:, None]))
+    return weight * float(np.sum(np.abs(V[:, :n_latent]) * out_scale[:, None]))

@@ -1,7 +1,10 @@
 """Shared-latent-space multi-task models: every task reads the same low-rank projection."""
+import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 
 from .._param_validation import Integer
+from ._cv import MultiTaskCVMixin, cv_constraints, cv_doc
+from ._docs import fill_doc
 from ._base import (
     CLASSIFIER_PARAMETER_CONSTRAINTS,
     COMMON_PARAMETER_CONSTRAINTS,
@@ -10,36 +13,46 @@ from ._base import (
     MultiTaskEstimator,
     MultiTaskRegressorMixin,
 )
-from ._penalties import PenaltyWeights
 
 _SHARED_DOC = """
-    The model of task ``t`` is ``f_t(x) = <v_t, U^T x> + b_t``: a projection
-    ``U`` (``n_features x n_components``) shared by all tasks, and a small head
-    ``v_t`` per task, so the task weight vectors ``w_t = U v_t`` span a common
-    ``n_components``-dimensional subspace. With the L2 penalty on both factors
-    this is the factored form of trace-norm regularised multi-task learning.
+    The weight vector of task ``t`` is ``w_t = w_0 + U v_t``: weights ``w_0``
+    shared by all tasks, plus a deviation in a subspace shared by all tasks
+    (a projection ``U``, ``n_features x n_components``, and a small head
+    ``v_t`` per task); its intercept is ``b_t = b_0 + c_t``, a shared
+    intercept plus a shrunken offset. With ``n_components=None`` the
+    deviations are free (``U`` is the identity): the mean-regularised model
+    of Evgeniou & Pontil (2004). With a large ``alpha`` the tasks share their
+    slopes and differ by shrunken intercepts (a random-intercept model).
 
-    Training minimises, by minibatch SGD with Adam steps inside Numba kernels,
+    Training minimises
 
     ``J = 1/T sum_t lambda_t L_t + alpha/2 (||U||^2 + ||V||^2)
+    + shared_alpha/2 ||w_0||^2 + intercept_alpha/2 sum_t c_t^2
     + graph_penalty sum_st A_st ||w_s - w_t||^2``
 
-    where ``L_t`` is task ``t``'s ``sample_weight``-weighted mean loss over
-    its observed targets, ``lambda_t`` its weight (``task_weights``) and ``A``
-    the ``task_graph``. Adam (``beta = (0.9, 0.999)``) makes the step size
-    insensitive to the scale of the gradients, and regression targets are
-    standardised per task inside the solver (a change of variables; the
-    objective stays in the user's units), so the defaults converge without
-    tuning on standardised ``X`` (use a ``StandardScaler`` in a pipeline for raw
-    features). The same ``random_state`` gives bit-identical coefficients
-    whatever the number of threads.
+    (no ``||U||^2`` term with ``n_components=None``), where ``L_t`` is task
+    ``t``'s loss on its observed targets, weighted by ``sample_weight``:
+    with ``loss_weighting="observation"``, ``T`` times its loss sum divided
+    by the weight of all observed targets (so that ``J`` is the pooled mean
+    loss: every observation counts alike); with ``"task"``, its mean loss
+    (every task counts alike). ``lambda_t`` is its weight (``task_weights``)
+    and ``A`` the ``task_graph``. The exact solver (the default for data
+    that fit in memory) reaches the optimum: in closed form for the squared
+    loss without a latent subspace, by L-BFGS otherwise. Minibatch SGD with
+    Adam steps inside Numba kernels serves large data, ``partial_fit`` and
+    GPUs; regression targets are standardised per task inside the solvers (a
+    change of variables; the objective stays in the user's units). The same
+    ``random_state`` gives bit-identical coefficients whatever the number of
+    threads. Standardise ``X`` (a ``StandardScaler`` in a pipeline): the
+    penalties treat every feature alike.
 
     Parameters
     ----------
-    n_components : int, default=2
-        Dimension of the shared latent space.
+    n_components : int or None, default=2
+        Dimension of the subspace of the task deviations; 0 for none (shared
+        slopes), None for free deviations (no subspace).
     alpha : float, default=1e-4
-        L2 penalty on ``U`` and on the task heads.
+        L2 penalty on the task deviations (on ``U`` and on the heads).
     task_weights : {"uniform", "dynamic", "uncertainty"} or array of shape (n_tasks,), \
 default="uniform"
         Weight of each task's mean loss.
@@ -65,7 +78,8 @@ default="uniform"
     batch_size : int, default=256
         Samples per minibatch.
     max_iter : int, default=200
-        Maximum number of epochs (passes over the training data).
+        Maximum number of epochs (passes over the training data) of SGD; the
+        exact solver runs at most ten times as many L-BFGS iterations.
     tol : float or None, default=1e-4
         Training stops when the loss (or the validation score with
         ``early_stopping``) has not improved by more than ``tol`` times its best
@@ -93,27 +107,53 @@ default="uniform"
         the work (``X.size`` times the outputs or factors) reaches
         ``fastmtl._config.CUDA_AUTO_MIN_ELEMENTS``. The fitted model holds
         NumPy arrays either way: it pickles and predicts without a GPU.
+    shared_alpha : float or None, default=1e-4
+        L2 penalty on the shared weights ``w_0``; None leaves out ``w_0``
+        (every task's weights shrink towards zero).
+    intercept_alpha : float, default=1e-3
+        L2 penalty on each task intercept's offset from the shared one; 0
+        leaves every intercept free. Classifiers fit a task that saw a single
+        class when it is positive (its probabilities stay off 0 and 1).
+    loss_weighting : {"observation", "task"}, default="observation"
+        Whether every observed target counts alike in the objective, or
+        every task (its mean loss). Real evaluations weigh observations
+        alike, and so fits on real multi-level data were better that way.
+    solver : {"auto", "exact", "sgd"}, default="auto"
+        "exact" minimises the objective to its optimum (deterministic,
+        full-batch, CPU, fixed task weights, no ``early_stopping``); "sgd"
+        runs minibatch Adam epochs. "auto" picks "exact" on the CPU when
+        ``X`` has at most ``fastmtl._config.EXACT_MAX_ELEMENTS`` entries and
+        the options allow it, "sgd" otherwise.
 {extra_params}
     Attributes
     ----------
     coef_ : ndarray of shape (n_{outputs}, n_features)
-        Effective weight vector ``w_t = U v_t`` of each {output}.
+        Effective weight vector ``w_t = w_0 + U v_t`` of each {output}.
     intercept_ : ndarray of shape (n_{outputs},)
         Intercept of each {output}.
     components_ : ndarray of shape (n_components, n_features)
         The shared projection ``U^T``; ``transform`` returns ``X @ components_.T``.
     task_coef_ : ndarray of shape (n_{outputs}, n_components)
         Head ``v_t`` of each {output} in the latent space.
+    shared_coef_ : ndarray of shape (n_groups, n_features)
+        The shared weights ``w_0`` (not with ``shared_alpha=None``): one row
+        for regression and binary tasks, and one per class of multiclass
+        tasks (rows ``1, 2, ...`` in the order the classes first appear).
+    shared_intercept_ : ndarray of shape (n_groups,)
+        Mean intercept of each group: with ``shared_coef_``, the prediction
+        for a task never seen.
     task_weights_ : ndarray of shape (n_tasks,)
         Task weights used in the last epoch.
     task_graph_ : ndarray of shape (n_tasks, n_tasks)
         The task graph fitted with (zeros without ``task_graph``).
     loss_curve_ : list of float
-        Objective after each epoch (the minibatch losses of the epoch plus the penalties).
+        Objective after each SGD epoch (the minibatch losses of the epoch plus
+        the penalties); with the exact solver, the final objective.
     best_loss_ : float
         Smallest value in ``loss_curve_``.
     n_iter_ : int
-        Number of epochs run (``partial_fit`` calls count one each).
+        Number of epochs run (``partial_fit`` calls count one each), or of
+        L-BFGS iterations (1 for the closed form).
     n_tasks_ : int
         Number of tasks.
     n_features_in_ : int
@@ -129,13 +169,6 @@ default="uniform"
 {extra_attributes}"""
 
 
-def fill_doc(template, **fields):
-    """Fill ``{name}`` fields of a docstring template (it has other braces)."""
-    for name, value in fields.items():
-        template = template.replace("{" + name + "}", value)
-    return template
-
-
 REGRESSOR_PARAMS = """    loss : {"squared_error", "huber"}, default="squared_error"
         Each task's loss. "huber" is squared for residuals up to 1.35 times
         the task's training standard deviation and linear beyond, so that a
@@ -146,25 +179,31 @@ REGRESSOR_PARAMS = """    loss : {"squared_error", "huber"}, default="squared_er
 class _SharedLatent(MultiTaskEstimator):
     """Shared-latent model family: L2 on the projection and the heads."""
 
-    _parameter_constraints = {"n_components": [Integer(1)], **COMMON_PARAMETER_CONSTRAINTS}
+    _parameter_constraints = {"n_components": [Integer(0), None],
+                              **COMMON_PARAMETER_CONSTRAINTS}
     _factor_attribute = "components_"
     _head_attribute = "task_coef_"
 
-    def _n_factors(self):
-        return self.n_components
+    def _latent(self, n_features):
+        """(latent dimension, whether its projection is the fixed identity)."""
+        if self.n_components is None:
+            return n_features, True
+        return self.n_components, False
 
-    def _penalty_weights(self, graph):
-        return PenaltyWeights(l2_factor=float(self.alpha), l2_heads=float(self.alpha),
-                              l1_heads=0.0, graph=graph,
-                              graph_weight=float(self.graph_penalty))
+    def _family_penalties(self):
+        return dict(l2_factor=float(self.alpha), l2_heads=float(self.alpha), l1_heads=0.0)
 
-    def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
+    def __init__(self, n_components=2, *, alpha=1e-4, shared_alpha=1e-4,
+                 intercept_alpha=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
-                 warm_start=False, random_state=None, verbose=0, device="auto"):
+                 warm_start=False, random_state=None, verbose=0, device="auto",
+                 loss_weighting="observation", solver="auto"):
         self.n_components = n_components
         self.alpha = alpha
+        self.shared_alpha = shared_alpha
+        self.intercept_alpha = intercept_alpha
         self.task_weights = task_weights
         self.task_graph = task_graph
         self.graph_penalty = graph_penalty
@@ -180,26 +219,31 @@ class _SharedLatent(MultiTaskEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.loss_weighting = loss_weighting
+        self.solver = solver
 
 
 class SharedLatentRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedLatent):
     _parameter_constraints = {**_SharedLatent._parameter_constraints,
                               **REGRESSOR_PARAMETER_CONSTRAINTS}
 
-    def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
+    def __init__(self, n_components=2, *, alpha=1e-4, shared_alpha=1e-4,
+                 intercept_alpha=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  warm_start=False, random_state=None, verbose=0, device="auto",
+                 loss_weighting="observation", solver="auto",
                  loss="squared_error"):
         super().__init__(
-            n_components, alpha=alpha, task_weights=task_weights, task_graph=task_graph,
+            n_components, alpha=alpha, shared_alpha=shared_alpha,
+            intercept_alpha=intercept_alpha, task_weights=task_weights, task_graph=task_graph,
             graph_penalty=graph_penalty, learning_rate=learning_rate,
             batch_size=batch_size, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, fit_intercept=fit_intercept,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            device=device)
+            device=device, loss_weighting=loss_weighting, solver=solver)
         self.loss = loss
 
 
@@ -225,20 +269,23 @@ class SharedLatentClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedL
     _parameter_constraints = {**_SharedLatent._parameter_constraints,
                               **CLASSIFIER_PARAMETER_CONSTRAINTS}
 
-    def __init__(self, n_components=2, *, alpha=1e-4, task_weights="uniform",
+    def __init__(self, n_components=2, *, alpha=1e-4, shared_alpha=1e-4,
+                 intercept_alpha=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  warm_start=False, random_state=None, verbose=0, device="auto",
+                 loss_weighting="observation", solver="auto",
                  missing_label=None):
         super().__init__(
-            n_components, alpha=alpha, task_weights=task_weights, task_graph=task_graph,
+            n_components, alpha=alpha, shared_alpha=shared_alpha,
+            intercept_alpha=intercept_alpha, task_weights=task_weights, task_graph=task_graph,
             graph_penalty=graph_penalty, learning_rate=learning_rate,
             batch_size=batch_size, max_iter=max_iter, tol=tol,
             n_iter_no_change=n_iter_no_change, early_stopping=early_stopping,
             validation_fraction=validation_fraction, fit_intercept=fit_intercept,
             warm_start=warm_start, random_state=random_state, verbose=verbose,
-            device=device)
+            device=device, loss_weighting=loss_weighting, solver=solver)
         self.missing_label = missing_label
 
 
@@ -265,3 +312,137 @@ SharedLatentClassifier.__doc__ = (
                          extra_params=CLASSIFIER_PARAMS,
                          extra_attributes=CLASSIFIER_ATTRIBUTES)
 )
+
+
+# --------------------------------------------------------------------------- #
+# Cross-validated estimators                                                  #
+# --------------------------------------------------------------------------- #
+_LATENT_CV_INTRO = """    The model of :class:`SharedLatentRegressor` (``w_t = w_0 + U v_t``,
+    intercepts ``b_0 + c_t``) with its two penalties chosen by K-fold
+    cross-validation over tasks: ``alpha``, which sets how far each task's
+    weights may stray from the shared ones, and ``intercept_alpha``, how far
+    its intercept may. Candidates are solved exactly along the path (strong
+    to weak penalties, each warm-started from the last) and scored by the
+    pooled held-out loss; the best is refitted on all the data. With the
+    defaults the grid spans pooled slopes with shrunken intercepts (a
+    random-intercept model) to nearly independent tasks.
+"""
+
+_LATENT_CV_N_COMPONENTS = """    n_components : int or None, default=None
+        Dimension of the subspace of the task deviations; None (the default)
+        leaves them free, the mean-regularised model, which predicted best
+        on real multi-level data with few features; an integer suits many
+        features and tasks that differ along a few directions.
+"""
+
+
+class _SharedLatentCV(MultiTaskCVMixin):
+    _tuned_penalty = "alpha"
+    _grid_parameter = "alphas"
+    _default_grid = np.logspace(-3, 2, 6)
+
+    @property
+    def alpha(self):
+        return self.alpha_
+
+    def __init__(self, n_components=None, *, alphas=None, intercept_alphas=None, cv=None,
+                 shared_alpha=1e-4, loss_weighting="observation", solver="auto",
+                 task_weights="uniform", task_graph=None, graph_penalty=0.0,
+                 learning_rate=0.01, batch_size=256, max_iter=200, tol=1e-4,
+                 n_iter_no_change=5, fit_intercept=True, random_state=None, verbose=0,
+                 device="auto"):
+        self.n_components = n_components
+        self.alphas = alphas
+        self.intercept_alphas = intercept_alphas
+        self.cv = cv
+        self.shared_alpha = shared_alpha
+        self.loss_weighting = loss_weighting
+        self.solver = solver
+        self.task_weights = task_weights
+        self.task_graph = task_graph
+        self.graph_penalty = graph_penalty
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+        self.verbose = verbose
+        self.device = device
+
+
+class SharedLatentRegressorCV(_SharedLatentCV, SharedLatentRegressor):
+    _parameter_constraints = cv_constraints(SharedLatentRegressor._parameter_constraints,
+                                            "alpha", "alphas")
+
+    def __init__(self, n_components=None, *, alphas=None, intercept_alphas=None, cv=None,
+                 shared_alpha=1e-4, loss_weighting="observation", solver="auto",
+                 task_weights="uniform", task_graph=None, graph_penalty=0.0,
+                 learning_rate=0.01, batch_size=256, max_iter=200, tol=1e-4,
+                 n_iter_no_change=5, fit_intercept=True, random_state=None, verbose=0,
+                 device="auto", loss="squared_error"):
+        super().__init__(
+            n_components, alphas=alphas, intercept_alphas=intercept_alphas, cv=cv,
+            shared_alpha=shared_alpha, loss_weighting=loss_weighting, solver=solver,
+            task_weights=task_weights, task_graph=task_graph, graph_penalty=graph_penalty,
+            learning_rate=learning_rate, batch_size=batch_size, max_iter=max_iter,
+            tol=tol, n_iter_no_change=n_iter_no_change, fit_intercept=fit_intercept,
+            random_state=random_state, verbose=verbose, device=device)
+        self.loss = loss
+
+
+class SharedLatentClassifierCV(_SharedLatentCV, SharedLatentClassifier):
+    _parameter_constraints = cv_constraints(SharedLatentClassifier._parameter_constraints,
+                                            "alpha", "alphas")
+
+    def __init__(self, n_components=None, *, alphas=None, intercept_alphas=None, cv=None,
+                 shared_alpha=1e-4, loss_weighting="observation", solver="auto",
+                 task_weights="uniform", task_graph=None, graph_penalty=0.0,
+                 learning_rate=0.01, batch_size=256, max_iter=200, tol=1e-4,
+                 n_iter_no_change=5, fit_intercept=True, random_state=None, verbose=0,
+                 device="auto", missing_label=None):
+        super().__init__(
+            n_components, alphas=alphas, intercept_alphas=intercept_alphas, cv=cv,
+            shared_alpha=shared_alpha, loss_weighting=loss_weighting, solver=solver,
+            task_weights=task_weights, task_graph=task_graph, graph_penalty=graph_penalty,
+            learning_rate=learning_rate, batch_size=batch_size, max_iter=max_iter,
+            tol=tol, n_iter_no_change=n_iter_no_change, fit_intercept=fit_intercept,
+            random_state=random_state, verbose=verbose, device=device)
+        self.missing_label = missing_label
+
+
+_ALPHA_GRID_NOTE = "; None means ``np.logspace(-3, 2, 6)``"
+
+SharedLatentRegressorCV.__doc__ = cv_doc(
+    "Multi-task regression around shared weights, penalties tuned by cross-validation.",
+    _LATENT_CV_INTRO, SharedLatentRegressor.__doc__, [], "alpha", "alphas",
+    _ALPHA_GRID_NOTE, """    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from fastmtl import SharedLatentRegressorCV
+    >>> from fastmtl.datasets import make_multitask_regression
+    >>> X, Y = make_multitask_regression(40, 5, 4, rank=1, random_state=0)
+    >>> model = make_pipeline(StandardScaler(), SharedLatentRegressorCV()).fit(X, Y)
+    >>> model.predict(X).shape
+    (200, 5)
+    >>> sorted(model[-1].cv_results_["params"][0])
+    ['alpha', 'intercept_alpha']
+""").replace("    Parameters\n    ----------\n",
+             "    Parameters\n    ----------\n" + _LATENT_CV_N_COMPONENTS, 1)
+
+SharedLatentClassifierCV.__doc__ = cv_doc(
+    "Multi-task classification around shared weights, penalties tuned by "
+    "cross-validation.",
+    _LATENT_CV_INTRO.replace(":class:`SharedLatentRegressor`",
+                             ":class:`SharedLatentClassifier`"),
+    SharedLatentClassifier.__doc__, [], "alpha", "alphas", _ALPHA_GRID_NOTE,
+    """    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from fastmtl import SharedLatentClassifierCV
+    >>> from fastmtl.datasets import make_multitask_classification
+    >>> X, Y = make_multitask_classification(40, 4, 5, random_state=0)
+    >>> model = make_pipeline(StandardScaler(), SharedLatentClassifierCV())
+    >>> model.fit(X, Y).predict(X).shape
+    (160, 4)
+""").replace("    Parameters\n    ----------\n",
+             "    Parameters\n    ----------\n" + _LATENT_CV_N_COMPONENTS, 1)

@@ -35,10 +35,11 @@ def epoch(problem, state, task_factor, order, batch_size, learning_rate, work):
     parallel = use_threads(problem, state.U.shape[0], min(batch_size, n))
     data, outputs = problem.data, problem.outputs
     for start in range(0, n, step):
-        status = _sgd_cpu.run_epoch(
-            data, outputs, task_factor, problem.penalties, order[start:start + step], n,
-            batch_size, SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept,
-            state.params, state.moments, work, task_loss, parallel)
+        with _sgd_cpu.single_thread(not parallel):
+            status = _sgd_cpu.run_epoch(
+                data, outputs, task_factor, problem.penalties, order[start:start + step],
+                n, batch_size, SGD_BLOCK_ROWS, learning_rate, problem.fit_intercept,
+                state.params, state.moments, work, task_loss)
         if status != _sgd_cpu.OK:
             return None
     return task_loss

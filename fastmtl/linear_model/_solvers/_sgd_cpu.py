@@ -12,6 +12,7 @@ each block accumulates its gradient into its own buffer (in parallel) and the
 buffers are summed in block order, so the result does not depend on the number
 of threads. ``_sgd_cuda`` is the GPU twin of ``run_epoch``.
 """
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -34,6 +35,25 @@ _adam_update = _inline(_adam.update)
 _adam_step_size = _inline(_adam.step_size)
 _soft_threshold = _inline(_penalties.soft_threshold)
 _proximal_update = _inline(_adam.proximal_update_with(_adam_update, _soft_threshold))
+
+
+@contextmanager
+def single_thread(enabled=True):
+    """Run the parallel kernels on the calling thread alone for the block.
+
+    The same compiled loop with Numba's thread count at one: a serial twin
+    compiled without ``parallel`` ran 10-20% slower (measured in-process),
+    and setting the count inside a kernel makes Numba refuse to cache it.
+    """
+    if not enabled:
+        yield
+        return
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
 
 
 class Workspace(NamedTuple):
@@ -126,32 +146,24 @@ def _score_derivatives(X, ptr, task, target, weight, kind, start, count, scale2,
 # The parallel kernels take plain arrays: records unpacked inside a prange
 # body made the epoch about 5% slower (measured against flat arguments).
 @njit(**JIT_OPTIONS)
-def accumulate_blocks(data, outputs, task_factor, rows, block_rows, params, work,
-                      parallel=True):
+def accumulate_blocks(data, outputs, task_factor, rows, block_rows, params, work):
     """Per-block data-loss gradients of the samples ``X[rows]``.
 
     Block ``j`` (samples ``rows[j * block_rows:(j + 1) * block_rows]``) writes
     its gradient with respect to ``U``, ``V``, ``b`` into ``work.gU[j]`` etc.,
     weighted by each entry's weight times ``task_factor[task]``, and each
     task's unweighted loss sum (``sum weight * loss``) into ``work.loss[j]``.
-    The blocks run on Numba's threads with ``parallel``, one after the other
-    without (the same numbers either way). Returns the number of blocks used.
+    The blocks run on Numba's threads (the same numbers with any number of
+    them; callers run small work on one, see ``single_thread``). Returns the
+    number of blocks used.
     """
     X, ptr, task, target, weight = data
     kind, start, count, _, scale2 = outputs
     U, V, b = params
     gU_blocks, gV_blocks, gb_blocks, loss_blocks = work
-    args = (X, ptr, task, target, weight, kind, start, count, scale2, task_factor, rows,
-            block_rows, U, V, b, gU_blocks, gV_blocks, gb_blocks, loss_blocks)
-    if parallel:
-        return _blocks_in_parallel(*args)
-    # The same compiled loop on this thread alone: a serial twin of the loop
-    # compiled without ``parallel`` ran 10-20% slower (measured in-process).
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    n_blocks = _blocks_in_parallel(*args)
-    numba.set_num_threads(threads)
-    return n_blocks
+    return _blocks_in_parallel(X, ptr, task, target, weight, kind, start, count, scale2,
+                               task_factor, rows, block_rows, U, V, b, gU_blocks,
+                               gV_blocks, gb_blocks, loss_blocks)
 
 
 @njit(parallel=True, **JIT_OPTIONS)
@@ -249,13 +261,15 @@ def reduce_blocks(n_blocks, work, scale, grad, task_loss):
 
 
 @njit(**JIT_OPTIONS)
-def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_intercept):
+def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_intercept,
+                n_latent):
     """Adam step on all parameters; the lasso on the heads by its proximal step.
 
     With a lasso, the head update is the exact proximal step of
     ``l1_heads |sigma_o V_o|_1`` in Adam's diagonal metric
     ``eta_j = lr / sqrt(v_hat_j)``: soft-thresholding at
-    ``eta_j * l1_heads * sigma_o`` per coordinate.
+    ``eta_j * l1_heads * sigma_o`` per coordinate. The heads' columns from
+    ``n_latent`` on are fixed (the shared component's): not stepped.
     """
     U, V, b = params
     gU, gV, gb = grad
@@ -268,7 +282,7 @@ def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_i
             U[c, j], mU[c, j], vU[c, j], _ = _adam_update(U[c, j], gU[c, j], mU[c, j],
                                                           vU[c, j], lr_t)
     for o in range(V.shape[0]):
-        for c in range(k):
+        for c in range(n_latent):
             V[o, c], mV[o, c], vV[o, c] = _proximal_update(
                 V[o, c], gV[o, c], mV[o, c], vV[o, c], lr_t, bias1, l1_heads, out_scale[o])
         if fit_intercept:
@@ -277,8 +291,7 @@ def adam_update(params, grad, moments, learning_rate, out_scale, l1_heads, fit_i
 
 @njit(**JIT_OPTIONS)
 def run_epoch(data, outputs, task_factor, penalties, order, epoch_rows, batch_size,
-              block_rows, learning_rate, fit_intercept, params, moments, work, task_loss,
-              parallel=True):
+              block_rows, learning_rate, fit_intercept, params, moments, work, task_loss):
     """Minibatches of ``batch_size`` over ``X[order]``: an epoch, or a part of
     one cut at a minibatch boundary (the caller runs long epochs in parts so
     that Ctrl-C is honoured between them).
@@ -287,8 +300,7 @@ def run_epoch(data, outputs, task_factor, penalties, order, epoch_rows, batch_si
     gradient is scaled by ``epoch_rows / len(batch)`` so that it estimates the
     full gradient. ``task_loss`` accumulates each task's loss sum (before each
     batch's update). Returns ``DIVERGED`` (leaving the parameters as they were
-    before the offending batch) if a gradient stops being finite. ``parallel``:
-    whether a minibatch's blocks run on Numba's threads.
+    before the offending batch) if a gradient stops being finite.
     """
     n = order.shape[0]
     U, V, b = params
@@ -296,11 +308,12 @@ def run_epoch(data, outputs, task_factor, penalties, order, epoch_rows, batch_si
     for start in range(0, n, batch_size):
         rows = order[start:min(n, start + batch_size)]
         n_blocks = accumulate_blocks(data, outputs, task_factor, rows, block_rows, params,
-                                     work, parallel)
+                                     work)
         check = reduce_blocks(n_blocks, work, epoch_rows / rows.shape[0], grad, task_loss)
-        check += _penalties.add_smooth_penalties(U, V, outputs, penalties, grad.U, grad.V)
+        check += _penalties.add_smooth_penalties(U, V, b, outputs, penalties, grad.U,
+                                                 grad.V, grad.b)
         if not np.isfinite(check):
             return DIVERGED
         adam_update(params, grad, moments, learning_rate, outputs.scale,
-                    penalties.l1_heads, fit_intercept)
+                    penalties.l1_heads, fit_intercept, penalties.n_latent)
     return OK

@@ -27,6 +27,7 @@ results on every run on the same GPU. The data are copied to the device once
 per fit; the factors once per epoch each way (they are small).
 """
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import cuda
@@ -43,6 +44,9 @@ _adam_update = _device(_adam.update)
 _ridge = _device(_penalties.ridge)
 _scaled_ridge = _device(_penalties.scaled_ridge)
 _soft_threshold = _device(_penalties.soft_threshold)
+_intercept_shrinkage = _device(_penalties.intercept_shrinkage)
+_frozen_factor_row = _device(_penalties.frozen_factor_row)
+_frozen_head_column = _device(_penalties.frozen_head_column)
 _proximal_update = _device(_adam.proximal_update_with(_adam_update, _soft_threshold))
 
 
@@ -126,18 +130,51 @@ def _partial_kernel(X, order, start, n_rows, block_rows, Z, D, GZ, partial):
         partial[blk, p] = acc
 
 
+class Structure(NamedTuple):
+    """What the per-parameter kernels need of ``_penalties.PenaltyWeights``
+    besides the head ridge and lasso: which entries are fixed, the ridge on
+    the shared rows, and the intercept shrinkage (with each group's mean
+    intercept, computed by ``_group_mean_kernel`` before the step)."""
+
+    n_latent: int
+    latent_frozen: bool
+    l2_factor: float
+    l2_shared: float
+    l2_intercepts: float
+    group: object
+    offset: object
+    group_mean: object
+
+
 @cuda.jit
-def _reduce_kernel(partial, n_blocks, params, scale, l2_factor, l2_heads, out_scale2, grad,
+def _group_mean_kernel(b, out_scale, offset, group, group_mean):
+    """Each group's mean intercept in user units (one thread per group; the
+    intercepts are few). Launched before the step, so that no thread reads an
+    intercept another one is updating."""
+    for g in range(cuda.grid(1), group_mean.shape[0], cuda.gridsize(1)):
+        total = 0.0
+        count = 0.0
+        for o in range(b.shape[0]):
+            if group[o] == g:
+                total += offset[o] + out_scale[o] * b[o]
+                count += 1.0
+        group_mean[g] = total / count if count > 0.0 else 0.0
+
+
+@cuda.jit
+def _reduce_kernel(partial, n_blocks, params, scale, structure, l2_heads, out_scale2, grad,
                    bad, update, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
     """Each parameter's gradient: its blocks' partial sums in block order (the
-    same result on every run), scaled, plus the ridge penalties; with
-    ``update``, followed at once by the parameter's Adam step (the thread that
-    owns a parameter's gradient updates it: one launch per minibatch less,
-    and launches, not arithmetic, bound a GPU epoch)."""
-    U, V, _ = params
+    same result on every run), scaled, plus the smooth penalties of
+    ``_penalties`` coordinate by coordinate (the fixed entries get none);
+    with ``update``, followed at once by the parameter's Adam step (the
+    thread that owns a parameter's gradient updates it: one launch per
+    minibatch less, and launches, not arithmetic, bound a GPU epoch)."""
+    U, V, b = params
     gU, gV, gb = grad
     k, d = U.shape
     n_out = V.shape[0]
+    n_latent = structure.n_latent
     for p in range(cuda.grid(1), partial.shape[1], cuda.gridsize(1)):
         acc = 0.0
         for blk in range(n_blocks):
@@ -146,21 +183,34 @@ def _reduce_kernel(partial, n_blocks, params, scale, l2_factor, l2_heads, out_sc
         if p < k * d:
             c = p // d
             j = p - c * d
-            acc += _ridge(U[c, j], l2_factor)[1]
+            if _frozen_factor_row(c, n_latent, structure.latent_frozen):
+                acc = 0.0
+            elif c < n_latent:
+                acc += _ridge(U[c, j], structure.l2_factor)[1]
+            else:
+                acc += _ridge(U[c, j], structure.l2_shared)[1]
             gU[c, j] = acc
         elif p < k * d + n_out * k:
             q = p - k * d
             o = q // k
             c = q - o * k
-            acc += _scaled_ridge(V[o, c], l2_heads, out_scale2[o])[1]
+            if _frozen_head_column(c, n_latent):
+                acc = 0.0
+            else:
+                acc += _scaled_ridge(V[o, c], l2_heads, out_scale2[o])[1]
             gV[o, c] = acc
         else:
-            gb[p - k * d - n_out * k] = acc
+            o = p - k * d - n_out * k
+            if structure.l2_intercepts != 0.0:
+                acc += _intercept_shrinkage(b[o], out_scale[o], structure.offset[o],
+                                            structure.group_mean[structure.group[o]],
+                                            structure.l2_intercepts)[1]
+            gb[o] = acc
         if not math.isfinite(acc):
             bad[0] = 1
         if update:
             _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
-                            fit_intercept)
+                            fit_intercept, n_latent)
 
 
 @cuda.jit
@@ -175,8 +225,9 @@ def _add_kernel(target, addend):
 
 @cuda.jit(device=True)
 def _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
-                    fit_intercept):
-    """The Adam / proximal update of parameter ``p`` (flat index over U, V, b)."""
+                    fit_intercept, n_latent):
+    """The Adam / proximal update of parameter ``p`` (flat index over U, V, b);
+    the fixed head columns (from ``n_latent`` on) are not stepped."""
     U, V, b = params
     gU, gV, gb = grad
     mU, vU, mV, vV, mb, vb, _ = moments
@@ -191,6 +242,8 @@ def _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
         q = p - k * d
         o = q // k
         c = q - o * k
+        if _frozen_head_column(c, n_latent):
+            return
         V[o, c], mV[o, c], vV[o, c] = _proximal_update(
             V[o, c], gV[o, c], mV[o, c], vV[o, c], lr_t, bias1, l1_heads, out_scale[o])
     elif fit_intercept:
@@ -199,11 +252,12 @@ def _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
 
 
 @cuda.jit
-def _adam_kernel(params, grad, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept):
+def _adam_kernel(params, grad, moments, lr_t, bias1, out_scale, l1_heads, fit_intercept,
+                 n_latent):
     for p in range(cuda.grid(1), grad.b.shape[0] + grad.U.size + grad.V.size,
                    cuda.gridsize(1)):
         _adam_parameter(p, params, grad, moments, lr_t, bias1, out_scale, l1_heads,
-                        fit_intercept)
+                        fit_intercept, n_latent)
 
 
 _ROW_THREADS = 64  # threads per block of the per-sample kernel
@@ -268,6 +322,17 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
     n = order.shape[0]
     n_params = k * n_features + layout.n_outputs * (k + 1)
     graph_on = pen.graph_weight != 0.0 and np.any(pen.graph)
+    shrink = pen.l2_intercepts != 0.0 and layout.n_outputs > 0
+    n_groups = max(1, pen.n_groups)
+    structure = Structure(
+        pen.n_latent, bool(pen.latent_frozen), pen.l2_factor, pen.l2_shared,
+        pen.l2_intercepts if shrink else 0.0,
+        *_to_device((np.asarray(pen.intercept_group, np.int64).reshape(-1),
+                     np.asarray(pen.intercept_offset, np.float64).reshape(-1))),
+        cuda.device_array(n_groups))
+    if not shrink:  # never read, but must be valid arrays
+        structure = structure._replace(group=cuda.to_device(np.zeros(1, np.int64)),
+                                       offset=cuda.to_device(np.zeros(1)))
     step = int(state.step[0])
     for start in range(0, n, batch_size):
         rows = min(batch_size, n - start)
@@ -281,17 +346,21 @@ def run_epoch(problem, device_problem, state, task_factor, order, batch_size,
         lr_t, bias1 = _adam.step_size(learning_rate, step)
         adam = (moments, lr_t, bias1, dev.outputs.scale, pen.l1_heads,
                 bool(problem.fit_intercept))
+        if shrink:
+            _launch(_group_mean_kernel, n_groups, params.b, dev.outputs.scale,
+                    structure.offset, structure.group, structure.group_mean)
         _launch(_reduce_kernel, n_params, partial, n_blocks, params, n / rows,
-                pen.l2_factor, pen.l2_heads, dev.outputs.scale2, grad, bad, not graph_on,
+                structure, pen.l2_heads, dev.outputs.scale2, grad, bad, not graph_on,
                 *adam)
         if graph_on:  # rare and small (k x d): on the host, by the CPU kernel
             extra_U, extra_V = np.zeros((k, n_features)), np.zeros(params.V.shape)
             _penalties.add_graph(params.U.copy_to_host(), params.V.copy_to_host(),
                                  layout.scale, layout.out_start, pen.graph,
                                  pen.graph_weight, extra_U, extra_V, 0.0)
+            _penalties.freeze(extra_U, extra_V, pen.n_latent, pen.latent_frozen)
             _launch(_add_kernel, extra_U.size, grad.U, cuda.to_device(extra_U))
             _launch(_add_kernel, extra_V.size, grad.V, cuda.to_device(extra_V))
-            _launch(_adam_kernel, n_params, params, grad, *adam)
+            _launch(_adam_kernel, n_params, params, grad, *adam, pen.n_latent)
     if bad.copy_to_host()[0]:
         return None
     for host, device in zip(state.params + state.moments[:-1], params + moments[:-1]):

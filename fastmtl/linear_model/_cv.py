@@ -1,0 +1,354 @@
+"""Cross-validated estimators: the task penalty and the intercept shrinkage
+tuned by K-fold over tasks, in the style of ``RidgeCV`` / ``MultiTaskLassoCV``.
+
+Each candidate is solved on each fold's training rows, warm-started along the
+path (penalties from strong to weak, each fit starting from the previous
+solution), and scored on the fold's held-out rows by the pooled loss the
+model minimises (mean squared error over all observed targets, or the log
+loss over all observed labels). The best candidate (lowest mean loss over the
+folds; the stronger penalty on a tie) is refitted on all the data.
+"""
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._param_validation import Interval, fit_context
+from ..model_selection import TaskKFold
+from ._base import _user_parameters
+from ._solvers import _exact
+from ._docs import fill_doc
+
+# The candidates' fits stop at this relative objective tolerance (the refit at
+# the exact solver's own): held-out losses do not change in their fourth digit.
+CV_FTOL = 1e-10
+_CLIP = 1e-15  # a held-out label a task never saw costs -log(_CLIP), as log_loss clips
+
+
+class HeldOut:
+    """A fold's held-out observed targets, for scoring many candidates: the
+    decision values are computed on the observed entries only (stacked tasks
+    observe one task per row, so a dense ``X @ coef.T`` would waste a factor
+    of ``n_tasks``)."""
+
+    def __init__(self, X, Y, sample_weight, layout, codes=None):
+        values = Y.astype(np.float64) if codes is None else codes
+        rows, task = np.nonzero(~np.isnan(values) & (sample_weight[:, None] > 0))
+        self.X, self.rows, self.task = X, rows, task
+        self.target = values[rows, task]
+        self.weight = sample_weight[rows]
+        self.classification = codes is not None
+
+    def loss(self, state, layout):
+        """Pooled mean squared error or log loss at ``state`` (NaN if none)."""
+        if self.weight.sum() <= 0:
+            return np.nan
+        coef, intercept = _user_parameters(state, layout)
+        if not self.classification:
+            decision = (np.einsum("ij,ij->i", self.X[self.rows], coef[self.task])
+                        + intercept[self.task])
+            return float(self.weight @ (decision - self.target) ** 2 / self.weight.sum())
+        total = 0.0
+        for t in np.unique(self.task):
+            mine = self.task == t
+            start, n_out = layout.out_start[t], layout.n_out[t]
+            scores = (self.X[self.rows[mine]] @ coef[start:start + n_out].T
+                      + intercept[start:start + n_out])
+            log_proba = layout.loss(t).predict_log_proba(scores)
+            code = self.target[mine].astype(np.int64)
+            known = code >= 0
+            picked = np.full(code.size, np.log(_CLIP))
+            picked[known] = np.maximum(log_proba[np.flatnonzero(known), code[known]],
+                                       np.log(_CLIP))
+            total -= self.weight[mine] @ picked
+        return total / self.weight.sum()
+
+
+def _entry_loss(decision, obs, layout, weight):
+    """Pooled loss of decision values at the observed entries (user units):
+    squared error, or the log loss of binary labels; NaN decisions (a
+    leave-one-out that does not exist) count as infinite."""
+    if layout.classes is None:
+        target = layout.mean[obs.task] + layout.scale[obs.task] * obs.target
+        loss = (decision - target) ** 2
+    else:
+        loss = np.logaddexp(0.0, decision) - obs.target * decision
+        loss = np.minimum(loss, -np.log(_CLIP))
+    loss = np.where(np.isnan(loss), np.inf, loss)
+    return float(weight @ loss / weight.sum())
+
+
+class MultiTaskCVMixin:
+    """``fit`` by K-fold over tasks (see the module docstring).
+
+    A class sets ``_tuned_penalty`` (the family parameter the first grid
+    tunes, e.g. "alpha") and ``_default_grid`` (its default values); the
+    family reads the current candidate through a property of that name.
+    """
+
+    _tuned_penalty = "alpha"
+    _grid_parameter = "alphas"
+    _default_grid = np.logspace(-3, 2, 6)
+    _default_intercept_grid = np.logspace(-4, 0, 5)
+    # SGD-only options that the CV estimators do not offer.
+    early_stopping = False
+    validation_fraction = 0.1
+    warm_start = False
+
+    @property
+    def intercept_alpha(self):
+        return self.intercept_alpha_
+
+    def _grids(self):
+        grid = getattr(self, self._grid_parameter)
+        grid = self._default_grid if grid is None else grid
+        intercept_grid = (self._default_intercept_grid if self.intercept_alphas is None
+                          else self.intercept_alphas)
+        grid = np.sort(np.asarray(grid, dtype=np.float64).ravel())[::-1]
+        intercept_grid = np.sort(np.asarray(intercept_grid, dtype=np.float64).ravel())[::-1]
+        for name, values in ((self._grid_parameter, grid),
+                             ("intercept_alphas", intercept_grid)):
+            if values.size == 0 or not np.all(np.isfinite(values)) or np.any(values < 0):
+                raise ValueError(f"{name} must hold finite non-negative values; got "
+                                 f"{values[::-1].tolist()}.")
+        return grid, intercept_grid
+
+    def _splitter(self):
+        if self.cv is None or isinstance(self.cv, numbers.Integral):
+            return TaskKFold(3 if self.cv is None else self.cv, shuffle=True,
+                             random_state=check_random_state(self.random_state).randint(2**31),
+                             missing_label=getattr(self, "missing_label", None))
+        return self.cv
+
+    def _held_out_codes(self, Y, layout):
+        observed = self._observed(Y)
+        codes = np.full(Y.shape, np.nan)
+        for t, classes in enumerate(layout.classes):
+            labels = Y[observed[:, t], t]
+            idx = np.minimum(np.searchsorted(classes, labels), len(classes) - 1)
+            codes[observed[:, t], t] = np.where(classes[idx] == labels, idx, -1)
+        return codes
+
+    def _fold_losses(self, X, Y, sample_weight, train, test, grid, intercept_grid, exact,
+                     device):
+        """Held-out loss of every candidate on one fold: (intercept, penalty) grid."""
+        rng = check_random_state(self.random_state)
+        self.intercept_alpha_ = intercept_grid.min()  # fixes the layout's classes
+        setattr(self, self._tuned_penalty + "_", grid[0])
+        X_train, Y_train, sw_train = X[train], Y[train], sample_weight[train]
+        layout = self._layout(Y_train, sw_train)
+        obs = self._observations(Y_train, sw_train, layout)
+        weighting = self._initial_weighting(layout)
+        graph = self._task_graph(Y_train, sw_train, layout)
+        start = self._initial_state(X_train, layout, obs, rng)
+        codes = None if layout.classes is None else self._held_out_codes(Y[test], layout)
+        held_out = HeldOut(X[test], Y[test], sample_weight[test], layout, codes)
+        losses = np.empty((intercept_grid.size, grid.size))
+        for i, intercept_alpha in enumerate(intercept_grid):
+            state = start.copy()
+            for j, value in enumerate(grid):
+                self.intercept_alpha_ = intercept_alpha
+                setattr(self, self._tuned_penalty + "_", value)
+                problem = self._problem(X_train, obs, layout, graph, device)
+                state.reset_optimizer()
+                state = self._solve(problem, state, weighting, rng, exact, record=False,
+                                    tol=CV_FTOL)[0]
+                losses[i, j] = held_out.loss(state, layout)
+        return losses
+
+    def _leave_one_out_losses(self, X, Y, sample_weight, grid, intercept_grid):
+        """Leave-one-out loss of every candidate from one fit on all the data,
+        where it applies (``_exact.leave_one_out_applies``: exact for the
+        squared loss, a Newton step for the logistic loss); None elsewhere
+        (K-fold then)."""
+        self.intercept_alpha_ = intercept_grid.min()
+        setattr(self, self._tuned_penalty + "_", grid[0])
+        layout = self._layout(Y, sample_weight)
+        obs = self._observations(Y, sample_weight, layout)
+        graph = self._task_graph(Y, sample_weight, layout)
+        if not _exact.leave_one_out_applies(self._problem(X, obs, layout, graph)):
+            return None
+        weighting = self._initial_weighting(layout)
+        task_factor = weighting[1] / layout.n_tasks
+        start = self._initial_state(X, layout, obs, check_random_state(self.random_state))
+        squared = layout.classes is None
+        losses = np.empty((1, intercept_grid.size, grid.size))
+        for i, intercept_alpha in enumerate(intercept_grid):
+            state = start.copy()
+            for j, value in enumerate(grid):
+                self.intercept_alpha_ = intercept_alpha
+                setattr(self, self._tuned_penalty + "_", value)
+                problem = self._problem(X, obs, layout, graph)
+                blocks = None
+                if squared:
+                    blocks = _exact.closed_form(problem, state, task_factor)
+                else:
+                    state.reset_optimizer()
+                    state = self._solve(problem, state, weighting, None, True,
+                                        record=False, tol=CV_FTOL)[0]
+                decision, rows = _exact.leave_one_out_decisions(problem, state,
+                                                                task_factor, blocks)
+                losses[0, i, j] = _entry_loss(decision, obs, layout, sample_weight[rows])
+        return losses
+
+    def _initial_weighting(self, layout):
+        from ._weighting import initial_task_weights
+
+        return initial_task_weights(self.task_weights, layout.n_tasks)
+
+    @fit_context
+    def fit(self, X, y, sample_weight=None):
+        """Tune the penalties by K-fold cross-validation over tasks, then refit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples, shared by all tasks.
+        y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+            Targets; NaN (or ``missing_label`` for classifiers) marks a
+            missing target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample.
+
+        Returns
+        -------
+        self : object
+            The estimator refitted on all the data with the best penalties.
+        """
+        X_checked, Y, _, sw = self._validate_training_data(X, y, sample_weight, reset=True)
+        grid, intercept_grid = self._grids()
+        device = self._training_device(X_checked)
+        exact = self._use_exact(X_checked, device)
+        losses = None
+        if self.cv is None and exact:
+            losses = self._leave_one_out_losses(X_checked, Y, sw, grid, intercept_grid)
+        if losses is None:
+            folds = list(self._splitter().split(X_checked, Y))
+            losses = np.empty((len(folds), intercept_grid.size, grid.size))
+            with warnings.catch_warnings():
+                # A fold's training rows may miss a task: expected, and
+                # predicted by the shared part.
+                warnings.filterwarnings("ignore", message=".*no observed training target")
+                for f, (train, test) in enumerate(folds):
+                    losses[f] = self._fold_losses(X_checked, Y, sw, train, test, grid,
+                                                  intercept_grid, exact, device)
+        mean = np.nanmean(losses, axis=0) if np.any(np.isfinite(losses)) else losses[0]
+        if not np.any(np.isfinite(mean)):
+            raise ValueError(f"{type(self).__name__}: no held-out target could be scored "
+                             "in any fold; give more observations per task.")
+        # Grids run strong to weak: the first minimum is the strongest penalty.
+        best = np.unravel_index(np.nanargmin(mean), mean.shape)
+        self._store_path(losses, mean, grid, intercept_grid, best)
+        self.intercept_alpha_ = float(intercept_grid[best[0]])
+        setattr(self, self._tuned_penalty + "_", float(grid[best[1]]))
+        return self._refit(X, y, sample_weight)
+
+    def _refit(self, X, y, sample_weight):
+        return super().fit(X, y, sample_weight)
+
+    def _store_path(self, losses, mean, grid, intercept_grid, best):
+        name = self._tuned_penalty
+        inter, values = np.meshgrid(intercept_grid, grid, indexing="ij")
+        results = {
+            f"param_{name}": values.ravel(),
+            "param_intercept_alpha": inter.ravel(),
+            "params": [{name: float(a), "intercept_alpha": float(b)}
+                       for b, a in zip(inter.ravel(), values.ravel())],
+            "mean_test_score": -mean.ravel(),
+            "std_test_score": np.nanstd(losses, axis=0).ravel(),
+        }
+        for f in range(losses.shape[0]):
+            results[f"split{f}_test_score"] = -losses[f].ravel()
+        order = np.argsort(np.where(np.isnan(mean.ravel()), np.inf, mean.ravel()),
+                           kind="stable")
+        rank = np.empty(order.size, dtype=np.int64)
+        rank[order] = np.arange(1, order.size + 1)
+        results["rank_test_score"] = rank
+        self.cv_results_ = results
+        self.best_score_ = float(-mean[best])
+        self.best_index_ = int(np.ravel_multi_index(best, mean.shape))
+        setattr(self, name + "s_", grid[::-1].copy())
+        self.intercept_alphas_ = intercept_grid[::-1].copy()
+
+
+CV_PARAMETER_CONSTRAINTS = {
+    "intercept_alphas": ["array-like", None],
+    "cv": [Interval(numbers.Integral, 2, None, closed="left"), "cv_object", None],
+}
+
+
+def cv_constraints(family_constraints, tuned, grid_parameter):
+    """A CV estimator's declarations: its family's, with the tuned penalties'
+    grids and ``cv`` instead of the penalties, without the SGD options it
+    does not offer."""
+    dropped = {tuned, "intercept_alpha", "early_stopping", "validation_fraction",
+               "warm_start"}
+    kept = {k: v for k, v in family_constraints.items() if k not in dropped}
+    return {**kept, grid_parameter: ["array-like", None], **CV_PARAMETER_CONSTRAINTS}
+
+
+def cv_doc(title, intro, family_doc, first, tuned, grid_parameter, grid_note, example):
+    """The docstring of a CV estimator from its family's (``first``: the
+    parameters before the grids)."""
+    from ._docs import select_entries
+
+    names = ["shared_alpha", "loss_weighting", "solver", "task_weights", "task_graph",
+             "graph_penalty", "learning_rate", "batch_size", "max_iter", "tol",
+             "n_iter_no_change", "fit_intercept", "random_state", "verbose", "device",
+             "loss", "missing_label"]
+    params = (select_entries(family_doc, "Parameters", first)
+              + fill_doc(CV_DOC, tuned=tuned, grid_parameter=grid_parameter,
+                         grid_note=grid_note).lstrip("\n")
+              + select_entries(family_doc, "Parameters", names))
+    attributes = (fill_doc(CV_ATTRIBUTES, tuned=tuned)
+                  + "".join(block for name, block in _attribute_entries(family_doc)
+                            if name not in ("validation_scores_",
+                                            "best_validation_score_")))
+    return (f"{title}\n\n{intro}\n    Parameters\n    ----------\n{params}\n"
+            f"    Attributes\n    ----------\n{attributes}\n"
+            f"    Examples\n    --------\n{example}")
+
+
+def _attribute_entries(doc):
+    from ._docs import _entries
+
+    return _entries(doc, "Attributes").items()
+
+
+CV_DOC = """
+    {grid_parameter} : array-like of float, default=None
+        Candidate values of ``{tuned}``{grid_note}.
+    intercept_alphas : array-like of float, default=None
+        Candidate values of ``intercept_alpha``, the shrinkage of the task
+        intercepts towards the shared one; None means
+        ``np.logspace(-4, 0, 5)``.
+    cv : int, cross-validation splitter or None, default=None
+        None: the exact leave-one-out error of each candidate, from one fit
+        on all the data (as ``RidgeCV`` computes it), where the exact
+        solver's closed form applies (squared loss, ``n_components`` None or
+        0, no task graph), and 3 folds otherwise. An integer ``k``:
+        :class:`~fastmtl.model_selection.TaskKFold` with ``k`` folds,
+        shuffled (seeded by ``random_state``), which keeps every task in
+        every training fold. Or any splitter whose ``split(X, Y)`` yields
+        (train, test) row indices.
+"""
+
+CV_ATTRIBUTES = """    {tuned}_ : float
+        The chosen ``{tuned}``.
+    intercept_alpha_ : float
+        The chosen ``intercept_alpha``.
+    {tuned}s_ : ndarray
+        The candidate values of ``{tuned}`` (ascending).
+    intercept_alphas_ : ndarray
+        The candidate values of ``intercept_alpha`` (ascending).
+    cv_results_ : dict of ndarray
+        The path, as ``GridSearchCV`` reports it: ``params``,
+        ``param_{tuned}``, ``param_intercept_alpha``, ``split<k>_test_score``,
+        ``mean_test_score``, ``std_test_score`` and ``rank_test_score``; a
+        score is minus the pooled held-out loss.
+    best_score_ : float
+        Mean held-out score of the chosen candidate.
+    best_index_ : int
+        Index of the chosen candidate in ``cv_results_``.
+"""

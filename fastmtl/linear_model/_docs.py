@@ -1,0 +1,28 @@
+"""Docstring assembly: the estimators share most parameter and attribute text."""
+import re
+
+
+def fill_doc(template, **fields):
+    """Fill ``{name}`` fields of a docstring template (it has other braces)."""
+    for name, value in fields.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _entries(doc, section):
+    """The entries (name -> text block) of a numpydoc section of ``doc``."""
+    start = doc.index(f"    {section}\n    {'-' * len(section)}\n")
+    body = doc[start:].split("\n", 2)[2]
+    end = re.search(r"\n    [A-Z][a-z]+( [A-Z][a-z]+)?\n    -+\n", body)
+    body = body[:end.start() + 1] if end else body
+    entries = {}
+    for block in re.split(r"\n(?=    \S)", body.strip("\n")):
+        name = block.strip().split(" :")[0]
+        entries[name] = block.rstrip() + "\n"
+    return entries
+
+
+def select_entries(doc, section, names):
+    """The ``section`` entries of ``doc`` for ``names``, in that order."""
+    entries = _entries(doc, section)
+    return "".join(entries[name] for name in names if name in entries)

@@ -1,0 +1,353 @@
+"""The exact solver: deterministic, full-batch, for data that fit in memory.
+
+It minimises the same objective as minibatch SGD (``_objective``), to the
+optimum, in two ways:
+
+* **closed form** for the squared loss when every task part is either free
+  (the full-rank, mean-regularised model: ``U``'s latent rows are the fixed
+  identity) or absent, with no task graph: the objective is then a ridge
+  problem in the shared part ``z = (w_0, b_0)`` and the task parts
+  ``u_t = (v_t, c_t)``. Each task's part is solved out
+  (``u_t = (A_t + D_u)^{-1} (r_t - A_tz z)``), which leaves one small system
+  for ``z`` (its Schur complement): ``O(n d^2 + T d^3)`` and a few
+  milliseconds for thousands of tasks;
+* **L-BFGS** (SciPy's L-BFGS-B) on the full-batch objective and gradient of
+  the Numba kernels for every other case (logistic and softmax losses, the
+  low-rank model, the task graph). The codebook's lasso is handled exactly
+  by splitting each penalised coordinate into its positive and negative
+  parts, ``v = p - n`` with ``p, n >= 0``, which makes the objective smooth
+  with bounds (L-BFGS-B's own territory).
+
+The low-rank model is not convex in ``(U, V)``: L-BFGS reaches a stationary
+point from the state it is given (the estimator's random start, or the
+previous solution on a warm start).
+"""
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from scipy.optimize import minimize
+
+from scipy.special import expit
+
+from ..._config import JIT_OPTIONS
+
+from .._losses import LOGISTIC, SQUARED
+from .._objective import objective_and_gradient
+
+
+@dataclass
+class ExactLog:
+    """What a fit reports: the objective (``loss_curve``) and iterations."""
+
+    loss_curve: list
+    n_iter: int
+    converged: bool
+    message: str = ""
+
+
+def closed_form_applies(problem):
+    """Whether ``problem`` is a ridge problem that ``closed_form`` solves."""
+    pen = problem.penalties
+    return (problem.layout.n_outputs > 0 and bool(np.all(problem.layout.kind == SQUARED))
+            and (pen.latent_frozen or pen.n_latent == 0) and pen.l1_heads == 0.0
+            and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
+
+
+@njit(**JIT_OPTIONS)
+def task_moments(X, ptr, task, target, weight, task_factor, mean, scale, n_tasks):
+    """Per task, over its observed targets (``a = weight * task_factor``, the
+    target ``y`` in user units, ``x~ = (x, 1)``): ``G_t = sum a x~ x~^T``,
+    ``r_t = sum a y x~``; one pass over the samples."""
+    d = X.shape[1]
+    G = np.zeros((n_tasks, d + 1, d + 1))
+    r = np.zeros((n_tasks, d + 1))
+    xt = np.empty(d + 1)
+    xt[d] = 1.0
+    for i in range(X.shape[0]):
+        if ptr[i] == ptr[i + 1]:
+            continue
+        for j in range(d):
+            xt[j] = X[i, j]
+        for e in range(ptr[i], ptr[i + 1]):
+            t = task[e]
+            a = weight[e] * task_factor[t]
+            y = mean[t] + scale[t] * target[e]
+            for p in range(d + 1):
+                ap = a * xt[p]
+                r[t, p] += ap * y
+                for q in range(p + 1):
+                    G[t, p, q] += ap * xt[q]
+    for t in range(n_tasks):
+        for p in range(d + 1):
+            for q in range(p):
+                G[t, q, p] = G[t, p, q]
+    return G, r
+
+
+def _inverse_stacked(A):
+    """Inverses of a stack of symmetric systems; the pseudo-inverse where one is
+    singular (a task without data and an unpenalised part: its part is zero)."""
+    try:
+        return np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(A, hermitian=True)
+
+
+@njit(**JIT_OPTIONS)
+def _leverages(X, ptr, task, weight, task_factor, iu, iz, M, MG, S_inv, out):
+    """Leverage of each observed entry in the ridge fit: ``a x_u^T M_t x_u +
+    a q^T S^{-1} q`` with ``q = x_z - (M_t G_t^{uz})^T x_u`` (the block
+    inverse of the full Hessian, see ``closed_form``)."""
+    d = X.shape[1]
+    xt = np.empty(d + 1)
+    xt[d] = 1.0
+    pu, pz = iu.shape[0], iz.shape[0]
+    xu = np.empty(pu)
+    q = np.empty(pz)
+    for i in range(X.shape[0]):
+        for j in range(d):
+            xt[j] = X[i, j]
+        for e in range(ptr[i], ptr[i + 1]):
+            t = task[e]
+            for p in range(pu):
+                xu[p] = xt[iu[p]]
+            h = 0.0
+            for p in range(pu):
+                acc = 0.0
+                for r in range(pu):
+                    acc += M[t, p, r] * xu[r]
+                h += xu[p] * acc
+            for c in range(pz):
+                acc = xt[iz[c]]
+                for p in range(pu):
+                    acc -= MG[t, p, c] * xu[p]
+                q[c] = acc
+            for c in range(pz):
+                acc = 0.0
+                for r in range(pz):
+                    acc += S_inv[c, r] * q[r]
+                h += q[c] * acc
+            out[e] = weight[e] * task_factor[t] * h
+
+
+@dataclass
+class RidgeBlocks:
+    """The block structure of the ridge problem (or of a Hessian of the same
+    shape): each task's part ``u`` (indices ``iu`` into ``x~ = (x, 1)``) with
+    ``M_t = (G_t^uu + D_u)^{-1}`` and ``MG_t = M_t G_t^uz``, and the shared
+    part ``z`` (indices ``iz``) with the inverse Schur complement ``S_inv``."""
+
+    iu: np.ndarray
+    iz: np.ndarray
+    M: np.ndarray
+    MG: np.ndarray
+    S_inv: np.ndarray
+    G: np.ndarray
+    r: np.ndarray
+
+    @classmethod
+    def build(cls, problem, state, task_factor, weight):
+        """Blocks of ``sum_e weight_e task_factor_t x~ x~^T`` plus the penalties."""
+        pen, layout, obs = problem.penalties, problem.layout, problem.obs
+        X = np.ascontiguousarray(problem.X, dtype=np.float64)
+        d = X.shape[1]
+        G, r = task_moments(X, obs.ptr, obs.task, obs.target, weight,
+                            np.asarray(task_factor, dtype=np.float64), layout.mean,
+                            layout.scale, layout.n_tasks)
+        fit_intercept = problem.fit_intercept
+        iu = list(range(d)) if pen.n_latent > 0 else []  # latent_frozen: U's latent rows are I
+        du = [pen.l2_heads] * len(iu)
+        if fit_intercept:
+            iu.append(d)
+            du.append(pen.l2_intercepts)
+        iz = list(range(d)) if state.U.shape[0] > pen.n_latent else []
+        dz = [pen.l2_shared] * len(iz)
+        if fit_intercept and pen.l2_intercepts > 0:
+            iz.append(d)
+            dz.append(0.0)
+        iu, iz = np.array(iu, dtype=np.intp), np.array(iz, dtype=np.intp)
+        Guz = G[:, iu][:, :, iz]
+        M = _inverse_stacked(G[:, iu][:, :, iu] + np.diag(du))
+        MG = M @ Guz
+        S_inv = np.zeros((len(iz), len(iz)))
+        if len(iz):
+            S = np.diag(dz) + (G[:, iz][:, :, iz] - np.swapaxes(Guz, 1, 2) @ MG).sum(axis=0)
+            S_inv = _inverse_stacked(S)
+        return cls(iu, iz, M, MG, S_inv, G, r)
+
+    def leverages(self, problem, task_factor, weight):
+        """``weight_e task_factor_t phi_e^T H^{-1} phi_e`` of every observed entry."""
+        obs = problem.obs
+        h = np.empty(obs.task.shape[0])
+        _leverages(np.ascontiguousarray(problem.X, dtype=np.float64), obs.ptr, obs.task,
+                   weight, np.asarray(task_factor, dtype=np.float64), self.iu, self.iz,
+                   self.M, self.MG, self.S_inv, h)
+        return h
+
+
+def closed_form(problem, state, task_factor):
+    """Solve the ridge case exactly (see the module docstring); updates
+    ``state`` and returns the system's :class:`RidgeBlocks` (which give the
+    leverages, see ``leave_one_out_decisions``)."""
+    pen, layout, obs = problem.penalties, problem.layout, problem.obs
+    blocks = RidgeBlocks.build(problem, state, task_factor, obs.weight)
+    iu, iz, G, r = blocks.iu, blocks.iz, blocks.G, blocks.r
+    d = problem.X.shape[1]
+    Mr = np.einsum("tpq,tq->tp", blocks.M, r[:, iu])
+    z = np.zeros(len(iz))
+    if len(iz):
+        rhs = (r[:, iz] - np.einsum("tuz,tu->tz", G[:, iu][:, :, iz], Mr)).sum(axis=0)
+        z = blocks.S_inv @ rhs
+    u = Mr - blocks.MG @ z
+    # Back to the state's internal units (see ``_model``); z = (w_0, b_0),
+    # u_t = (v_t, c_t), each part present or not.
+    scale = layout.scale  # one output per regression task
+    if state.U.shape[0] > pen.n_latent:
+        state.U[pen.n_latent] = z[:d]
+    if pen.n_latent > 0:
+        state.V[:, :pen.n_latent] = u[:, :d] / scale[:, None]
+    if problem.fit_intercept:
+        b0 = z[-1] if iz.size and iz[-1] == d else 0.0
+        state.b[:] = (b0 + u[:, -1] - layout.mean) / scale
+    return blocks
+
+
+def leave_one_out_applies(problem):
+    """Whether the exact (squared loss) or Newton-step (logistic loss)
+    leave-one-out of ``leave_one_out_decisions`` applies: the ridge structure
+    of ``closed_form`` and one output per task."""
+    pen, kind = problem.penalties, problem.layout.kind
+    structure = (problem.layout.n_outputs > 0 and (pen.latent_frozen or pen.n_latent == 0)
+                 and pen.l1_heads == 0.0
+                 and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
+    return structure and (bool(np.all(kind == SQUARED)) or bool(np.all(kind == LOGISTIC)))
+
+
+def leave_one_out_decisions(problem, state, task_factor, blocks=None):
+    """Each observed entry's decision value (user units) from the model fitted
+    without it, from the fit at ``state`` (the optimum on all the data).
+
+    Squared loss: exact, ``y - (y - f) / (1 - h)`` with the leverage
+    ``h_e = a_e phi_e^T H^{-1} phi_e`` (as ``RidgeCV`` computes it; ``blocks``
+    from ``closed_form`` spare rebuilding the system). Logistic loss: one Newton
+    step from the full fit (the approximate leave-one-out of Rad & Maleki,
+    2020), ``f + a g c / (1 - a w c)`` with ``g``, ``w`` the loss's first and
+    second derivatives and ``c = phi^T H^{-1} phi`` from the Hessian's blocks.
+    Returns (decisions, entry rows).
+    """
+    obs, layout = problem.obs, problem.layout
+    rows = np.repeat(np.arange(problem.X.shape[0]), np.diff(obs.ptr))
+    task = obs.task
+    coef = (state.V * layout.scale[:, None]) @ state.U
+    intercept = layout.mean + layout.scale * state.b
+    X = np.asarray(problem.X, dtype=np.float64)
+    f = np.einsum("ij,ij->i", X[rows], coef[task]) + intercept[task]
+    if np.all(layout.kind == SQUARED):
+        y = layout.mean[task] + layout.scale[task] * obs.target
+        if blocks is None:
+            blocks = RidgeBlocks.build(problem, state, task_factor, obs.weight)
+        h = blocks.leverages(problem, task_factor, obs.weight)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(h < 1.0 - 1e-12, y - (y - f) / (1.0 - h), np.nan), rows
+    p = expit(f)
+    g, w = p - obs.target, p * (1.0 - p)
+    blocks = RidgeBlocks.build(problem, state, task_factor, obs.weight * w)
+    c = blocks.leverages(problem, np.ones(layout.n_tasks), np.ones_like(w))  # phi^T H^-1 phi
+    a = obs.weight * np.asarray(task_factor)[task]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return f + a * g * c / (1.0 - a * w * c), rows
+
+
+class _Packing:
+    """The trained entries of a state as one vector for L-BFGS (and back); the
+    lasso-penalised head entries as positive and negative parts."""
+
+    def __init__(self, problem, state):
+        pen = problem.penalties
+        self.k = pen.n_latent  # the heads' trained columns; the shared ones are fixed
+        self.rows = np.arange(self.k if pen.latent_frozen else 0, state.U.shape[0])
+        self.with_b = problem.fit_intercept
+        self.split = problem.penalties.l1_heads != 0.0
+        self.n_u = self.rows.size * state.U.shape[1]
+        self.n_v = state.V.shape[0] * self.k
+
+    def pack(self, state):
+        V = state.V[:, :self.k].ravel()
+        parts = [state.U[self.rows].ravel()]
+        parts += [np.maximum(V, 0.0), np.maximum(-V, 0.0)] if self.split else [V]
+        if self.with_b:
+            parts.append(state.b)
+        return np.concatenate(parts)
+
+    def unpack(self, x, state):
+        n_u, n_v = self.n_u, self.n_v
+        state.U[self.rows] = x[:n_u].reshape(self.rows.size, -1)
+        at = n_u
+        V = x[at:at + n_v]
+        at += n_v
+        if self.split:
+            V = V - x[at:at + n_v]
+            at += n_v
+        state.V[:, :self.k] = V.reshape(-1, self.k) if self.k else 0.0
+        if self.with_b:
+            state.b[:] = x[at:]
+
+    def gradient(self, grad, l1, out_scale):
+        gV = grad.V[:, :self.k].ravel()
+        parts = [grad.U[self.rows].ravel()]
+        if self.split:
+            cut = l1 * np.repeat(out_scale, self.k)
+            parts += [gV + cut, cut - gV]
+        else:
+            parts.append(gV)
+        if self.with_b:
+            parts.append(grad.b)
+        return np.concatenate(parts)
+
+    def bounds(self, size):
+        """L-BFGS-B's bounds: the split parts are non-negative."""
+        if not self.split:
+            return None
+        return ([(None, None)] * self.n_u + [(0.0, None)] * (2 * self.n_v)
+                + [(None, None)] * (size - self.n_u - 2 * self.n_v))
+
+
+def lbfgs(problem, state, task_factor, *, max_iter, tol, parallel=True):
+    """Minimise the objective by L-BFGS-B from ``state``; updates ``state``.
+
+    Returns ``(n_iter, converged, message)``.
+    """
+    packing = _Packing(problem, state)
+    l1, out_scale = problem.penalties.l1_heads, problem.layout.scale
+
+    def fun(x):
+        packing.unpack(x, state)
+        value, grad, _ = objective_and_gradient(problem, state, task_factor,
+                                                parallel=parallel)
+        return value, packing.gradient(grad, l1, out_scale)
+
+    x0 = packing.pack(state)
+    result = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=packing.bounds(x0.size),
+                      options=dict(maxiter=max_iter, maxcor=30, ftol=tol,
+                                   gtol=1e-12, maxls=50))
+    packing.unpack(result.x, state)
+    # ABNORMAL: the line search cannot improve any more, i.e. the optimum at
+    # machine precision; it is a failure only far from a stationary point.
+    converged = result.status == 0 or "ABNORMAL" in str(result.message)
+    return int(result.nit), bool(converged), str(result.message)
+
+
+def solve(problem, state, task_factor, *, max_iter, tol, parallel=True, record=True):
+    """The exact optimum from ``state`` (updated in place); returns an
+    :class:`ExactLog` with the final objective (NaN without ``record``)."""
+    if closed_form_applies(problem):
+        closed_form(problem, state, task_factor)
+        n_iter, converged, message = 1, True, "closed form"
+    else:
+        n_iter, converged, message = lbfgs(problem, state, task_factor,
+                                           max_iter=max_iter, tol=tol, parallel=parallel)
+    value = np.nan
+    if record:
+        value, _, _ = objective_and_gradient(problem, state, task_factor, parallel=parallel)
+    return ExactLog([float(value)], n_iter, converged, message)
