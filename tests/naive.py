@@ -69,6 +69,13 @@ def mutual_information_as_kl(J):
 # --------------------------------------------------------------------------- #
 # Multi-task objective (docs/design.md) and an exact solver for its squared case
 # --------------------------------------------------------------------------- #
+# The estimators' options that give the model ``multitask_objective`` and
+# ``alternating_least_squares`` write by default (no shared component, free
+# intercepts, each task's mean loss), trained by minibatch SGD.
+CLASSIC_SGD = dict(shared_alpha=None, intercept_alpha=0.0, loss_weighting="task",
+                   solver="sgd")
+
+
 def huber(residual, delta):
     """Huber's loss: ``r**2 / 2`` up to ``|r| = delta``, linear beyond (same slope)."""
     a = np.abs(residual)

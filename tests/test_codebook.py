@@ -54,7 +54,8 @@ def test_smooth_gradient_matches_finite_differences():
     Y = 4.0 * Y - 1.0
     graph = np.ones((4, 4))
     est = SharedCodebookRegressor(3, alpha=0.05, sparsity=0.02, task_graph=graph,
-                                  graph_penalty=0.1, max_iter=3, tol=None, random_state=0)
+                                  graph_penalty=0.1, max_iter=3, tol=None, random_state=0,
+                                  **naive.CLASSIC_SGD)
     est.fit(X, Y)
     state = _perturbed_state(est)
     value, grads = est._objective_and_gradient(X, Y, state=state)
@@ -80,7 +81,7 @@ def test_prox_step_is_exact_soft_thresholding():
     V_before, mV, vV = V.copy(), moments[2].copy(), moments[3].copy()
     step = np.array([4], dtype=np.int64)
     _sgd_cpu.adam_update(Params(U, V, b), Params(gU, gV, gb), Moments(*moments, step), lr,
-                         scale, l1, True)
+                         scale, l1, True, V.shape[1])
     b1, b2 = _adam.BETA1, _adam.BETA2
     m = b1 * mV + (1 - b1) * gV
     v = b2 * vV + (1 - b2) * gV ** 2
@@ -123,10 +124,13 @@ def _support_agreement(codes, true_codes):
 
 def test_recovers_task_groups_and_beats_ridge_and_shared_latent():
     Xtr, Ytr, Xte, Yte, true_codes = _grouped_tasks()
+    # GO-MTL's own model (no shared component), trained by SGD as published.
     model = SharedCodebookRegressor(5, alpha=1e-3, sparsity=0.02, learning_rate=0.003,
-                                    max_iter=2000, tol=None, random_state=0).fit(Xtr, Ytr)
+                                    max_iter=2000, tol=None, random_state=0,
+                                    **naive.CLASSIC_SGD).fit(Xtr, Ytr)
     assert _support_agreement(model.codes_, true_codes) >= 0.8
-    latent = max(SharedLatentRegressor(5, alpha=alpha, max_iter=2000, random_state=0)
+    latent = max(SharedLatentRegressor(5, alpha=alpha, max_iter=2000, random_state=0,
+                                       **naive.CLASSIC_SGD)
                  .fit(Xtr, Ytr).score(Xte, Yte) for alpha in (1e-3, 1e-2))
     ridge = np.mean([RidgeCV().fit(a, b).score(c, d) for a, b, c, d in
                      zip(*unstack_tasks(Xtr, Ytr), *unstack_tasks(Xte, Yte))])

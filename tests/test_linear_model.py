@@ -3,6 +3,7 @@ import pickle
 import warnings
 
 import numpy as np
+from scipy.special import expit
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -20,6 +21,8 @@ from fastmtl.datasets import (
     unstack_tasks,
 )
 from fastmtl.exceptions import TrainingDivergedError
+
+from . import naive
 
 ESTIMATORS = [SharedLatentRegressor(random_state=0), SharedLatentClassifier(random_state=0)]
 
@@ -190,20 +193,21 @@ def test_bad_task_weights_and_graphs_are_named():
 # --------------------------------------------------------------------------- #
 def test_tol_none_runs_max_iter_epochs_and_convergence_warning():
     X, Y = make_multitask_regression(50, 3, 5, shared_X=True, random_state=0)
-    est = SharedLatentRegressor(max_iter=7, tol=None, random_state=0)
+    est = SharedLatentRegressor(max_iter=7, tol=None, random_state=0, solver="sgd")
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         est.fit(X, Y)
     assert est.n_iter_ == 7 and len(est.loss_curve_) == 7
     with pytest.warns(ConvergenceWarning, match="max_iter"):
-        SharedLatentRegressor(max_iter=3, random_state=0).fit(X, Y)
-    converged = SharedLatentRegressor(max_iter=1000, random_state=0).fit(X, Y)
+        SharedLatentRegressor(max_iter=3, random_state=0, solver="sgd").fit(X, Y)
+    converged = SharedLatentRegressor(max_iter=1000, random_state=0, solver="sgd").fit(X, Y)
     assert converged.n_iter_ < 1000
 
 
 def test_verbose_prints_each_epoch(capsys):
     X, Y = make_multitask_regression(50, 3, 5, shared_X=True, random_state=0)
-    SharedLatentRegressor(max_iter=3, tol=None, verbose=1, random_state=0).fit(X, Y)
+    SharedLatentRegressor(max_iter=3, tol=None, verbose=1, random_state=0,
+                          solver="sgd").fit(X, Y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and all("loss" in line and " s" in line for line in lines)
 
@@ -239,8 +243,9 @@ def test_partial_fit_continues_and_checks_tasks():
 
 def test_warm_start_continues_from_the_previous_solution():
     X, Y = make_multitask_regression(100, 3, 6, shared_X=True, random_state=0)
-    cold = SharedLatentRegressor(max_iter=2, tol=None, random_state=0).fit(X, Y)
-    warm = SharedLatentRegressor(max_iter=2, tol=None, warm_start=True, random_state=0)
+    cold = SharedLatentRegressor(max_iter=2, tol=None, random_state=0, solver="sgd").fit(X, Y)
+    warm = SharedLatentRegressor(max_iter=2, tol=None, warm_start=True, random_state=0,
+                                 solver="sgd")
     warm.fit(X, Y)
     first = warm.coef_.copy()
     warm.fit(X, Y)
@@ -266,7 +271,7 @@ def test_warm_start_on_fewer_features_starts_afresh(Estimator):
 def test_divergence_raises_an_error_naming_learning_rate():
     X, Y = make_multitask_regression(64, 2, 4, shared_X=True, random_state=0)
     X = X * 1e150
-    est = SharedLatentRegressor(learning_rate=1e3, random_state=0)
+    est = SharedLatentRegressor(learning_rate=1e3, random_state=0, solver="sgd")
     with pytest.raises(TrainingDivergedError, match="learning_rate") as info:
         est.fit(X, Y)
     assert isinstance(info.value, FloatingPointError) and isinstance(info.value, ValueError)
@@ -309,9 +314,17 @@ def test_task_without_training_target_is_predicted_by_the_shared_part(Estimator)
         est = Estimator(random_state=0, max_iter=30, tol=None).fit(X, Y)
     prediction = est.predict(X)
     assert np.isfinite(prediction).all()
-    # No head data: the task predicts the pooled mean of the observed targets.
-    np.testing.assert_allclose(prediction[:, 1], np.nanmean(Y), rtol=1e-10)
-    np.testing.assert_array_equal(est.coef_[1], 0.0)
+    # No data: the task's part stays zero, it predicts by the shared weights
+    # and the shared (mean) intercept.
+    shared = X @ est.shared_coef_[0] + est.shared_intercept_[0]
+    np.testing.assert_allclose(prediction[:, 1], shared, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(est.coef_[1], est.shared_coef_[0], rtol=1e-12)
+    # Without a shared component: the pooled mean of the observed targets.
+    with pytest.warns(UserWarning, match="no observed"):
+        classic = Estimator(random_state=0, max_iter=30, tol=None,
+                            **naive.CLASSIC_SGD).fit(X, Y)
+    np.testing.assert_allclose(classic.predict(X)[:, 1], np.nanmean(Y), rtol=1e-10)
+    np.testing.assert_array_equal(classic.coef_[1], 0.0)
 
 
 def test_estimated_graph_has_no_edge_to_a_task_without_target():
@@ -330,10 +343,16 @@ def test_classifier_task_without_label_takes_the_shared_classes():
     with pytest.warns(UserWarning, match="task\\(s\\) 2"):
         clf = SharedLatentClassifier(random_state=0, max_iter=20).fit(X, Y)
     np.testing.assert_array_equal(clf.classes_, [0.0, 1.0])
-    proba = clf.predict_proba(X)[:, 2]
+    # Predicted by the shared part: shared weights, shared intercept.
+    shared = expit(X @ clf.shared_coef_[0] + clf.shared_intercept_[0])
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 2], shared, rtol=1e-6)
+    with pytest.warns(UserWarning, match="task\\(s\\) 2"):
+        classic = SharedLatentClassifier(2, random_state=0, max_iter=20,
+                                         **naive.CLASSIC_SGD).fit(X, Y)
     observed = Y[:, :2][~np.isnan(Y[:, :2])]
-    # Its intercept starts at, and without a head stays at, the pooled class odds.
-    np.testing.assert_allclose(proba, observed.mean(), atol=1e-3)
+    # Without a shared component its intercept starts at, and without a head
+    # stays at, the pooled class odds.
+    np.testing.assert_allclose(classic.predict_proba(X)[:, 2], observed.mean(), atol=1e-3)
 
 
 def test_task_without_label_and_differing_classes_is_an_error():
@@ -474,7 +493,7 @@ def test_scikit_learn_parameter_validation(Estimator):
     ("alpha", np.nan), ("alpha", -1.0), ("graph_penalty", np.inf), ("learning_rate", 0.0),
     ("tol", np.nan), ("batch_size", True), ("batch_size", 0), ("max_iter", 2.5),
     ("verbose", "loud"), ("random_state", "seed"), ("validation_fraction", np.nan),
-    ("n_components", 0), ("task_weights", 3), ("device", "gpu"), ("fit_intercept", 1),
+    ("n_components", -1), ("task_weights", 3), ("device", "gpu"), ("fit_intercept", 1),
 ])
 def test_bad_parameters_are_rejected_by_name(param, value):
     X, Y = make_multitask_regression(20, 2, 3, shared_X=True, random_state=0)
@@ -547,19 +566,20 @@ def test_a_fit_that_explodes_but_stays_finite_is_an_error(learning_rate):
     """Loss far above the intercept-only model's is divergence too."""
     X, Y = make_multitask_regression(100, 3, 5, shared_X=True, random_state=0)[:2]
     with pytest.raises(TrainingDivergedError, match="learning_rate"):
-        SharedLatentRegressor(2, learning_rate=learning_rate, random_state=0).fit(X, Y)
+        SharedLatentRegressor(2, learning_rate=learning_rate, random_state=0,
+                              solver="sgd").fit(X, Y)
     with pytest.raises(TrainingDivergedError, match="predicting its mean"):
-        SharedLatentClassifier(2, learning_rate=learning_rate,
+        SharedLatentClassifier(2, learning_rate=learning_rate, solver="sgd",
                                random_state=0).fit(X, (Y > 0).astype(float))
 
 
 def test_a_fit_that_ends_far_worse_than_the_mean_warns():
     X, Y = make_multitask_regression(100, 3, 5, shared_X=True, random_state=0)[:2]
     with pytest.warns(ConvergenceWarning, match="failed to fit.*predicting its mean"):
-        SharedLatentRegressor(2, learning_rate=2.0, random_state=0).fit(X, Y)
+        SharedLatentRegressor(2, learning_rate=2.0, random_state=0, solver="sgd").fit(X, Y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a fit that learns says nothing
-        SharedLatentRegressor(2, learning_rate=0.01, tol=None, max_iter=20,
+        SharedLatentRegressor(2, learning_rate=0.01, tol=None, max_iter=20, solver="sgd",
                               random_state=0).fit(X, Y)
 
 
@@ -587,6 +607,7 @@ def test_estimated_graph_leaves_out_a_single_class_task(graph):
     X = rng.normal(size=(60, 4))
     Y = np.column_stack([X[:, 0] > 0, np.ones(60), X[:, 0] + 0.3 * X[:, 1] > 0]).astype(float)
     model = SharedLatentClassifier(2, task_graph=graph, graph_penalty=0.1, max_iter=3,
+                                   intercept_alpha=0.0,
                                    tol=None, random_state=0).fit(X, Y)
     assert np.all(model.task_graph_[1] == 0) and np.all(model.task_graph_[:, 1] == 0)
     assert model.task_graph_[0, 2] > 0

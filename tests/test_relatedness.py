@@ -252,7 +252,8 @@ def test_task_gradients_sum_to_the_objective_gradient_with_softmax():
                          rng.integers(0, 4, 60)]).astype(float)
     Y[rng.random(Y.shape) < 0.2] = np.nan
     est = SharedLatentClassifier(n_components=3, alpha=0.01, max_iter=3, tol=None,
-                                 task_weights=[1.0, 2.0, 0.5], random_state=0).fit(X, Y)
+                                 task_weights=[1.0, 2.0, 0.5], random_state=0,
+                                 **naive.CLASSIC_SGD).fit(X, Y)
     state = FactorState(U=est._state.U, V=rng.normal(size=est._state.V.shape),
                         b=rng.normal(size=est._state.b.shape))
     G = est._task_gradients(X, Y, state=state)
@@ -282,7 +283,8 @@ def test_gradient_similarity_nan_for_a_task_without_gradient():
     X = rng.normal(size=(30, 3))
     Y = (X @ rng.normal(size=(3, 3)) > 0).astype(float)
     Y[:, 1] = 1.0  # a single class: nothing to learn, zero gradient, undefined cosine
-    est = SharedLatentClassifier(n_components=2, max_iter=3, tol=None, random_state=0)
+    est = SharedLatentClassifier(n_components=2, max_iter=3, tol=None, random_state=0,
+                                 intercept_alpha=0.0)
     est.fit(X, Y)
     with pytest.warns(UserWarning, match=r"Task\(s\) \[1\] have a zero gradient"):
         S = gradient_similarity(est, X, Y)
@@ -463,7 +465,7 @@ def test_correlation_graph_on_stacked_tasks_warns_and_names_the_remedy():
 
     X, Y = make_multitask_regression(20, 3, 4, random_state=0)  # disjoint rows
     model = SharedLatentRegressor(task_graph="correlation", graph_penalty=1.0,
-                                  max_iter=3, tol=None, random_state=0)
+                                  max_iter=3, tol=None, random_state=0, solver="sgd")
     with pytest.warns(UserWarning, match="no edge.*'js' or 'kl'"):
         model.fit(X, Y)
     assert not model.task_graph_.any()

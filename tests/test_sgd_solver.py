@@ -71,7 +71,7 @@ def test_regression_gradient_matches_finite_differences():
     graph = np.array([[0, 1, 0, 0], [1, 0, 2, 0], [0, 2, 0, 0], [0, 0, 0, 0]], float)
     est = SharedLatentRegressor(2, alpha=0.05, task_weights=[1.0, 2.0, 0.5, 1.0],
                                 task_graph=graph, graph_penalty=0.3, max_iter=3,
-                                tol=None, random_state=0)
+                                tol=None, random_state=0, **naive.CLASSIC_SGD)
     est.fit(X, Y, sample_weight=sample_weight)
     _check_gradient(est, X, Y, sample_weight,
                     dict(alpha_u=0.05, alpha_v=0.05, graph=graph, graph_penalty=0.3))
@@ -82,7 +82,7 @@ def test_huber_gradient_matches_finite_differences(Estimator):
     X, Y = make_multitask_regression(30, 3, 5, rank=2, shared_X=True, missing_rate=0.2,
                                      random_state=2)
     Y[::4] += 8.0  # outliers: residuals on both sides of the Huber threshold
-    est = Estimator(2, alpha=0.05, loss="huber", max_iter=3, tol=None, random_state=0)
+    est = Estimator(2, alpha=0.05, loss="huber", max_iter=3, tol=None, random_state=0, **naive.CLASSIC_SGD)
     if Estimator is SharedCodebookRegressor:
         est.set_params(sparsity=0.0)  # the lasso is a prox step, not in the gradient
     est.fit(X, Y)
@@ -102,7 +102,7 @@ def test_huber_resists_outliers_where_squared_loss_does_not():
     corrupted[::10] += 50.0  # 10% gross outliers
     errors = {}
     for loss in ("squared_error", "huber"):
-        est = SharedLatentRegressor(1, loss=loss, max_iter=300, random_state=0)
+        est = SharedLatentRegressor(1, loss=loss, max_iter=300, random_state=0, **naive.CLASSIC_SGD)
         errors[loss] = np.abs(est.fit(X, corrupted).predict(X) - Y).mean()
     # The outliers drag the squared-loss intercepts up by about 5.
     assert errors["huber"] < 0.5 * errors["squared_error"]
@@ -111,7 +111,7 @@ def test_huber_resists_outliers_where_squared_loss_does_not():
 def test_classification_gradient_matches_finite_differences():
     X, Y = make_multitask_classification(30, 3, 5, rank=2, shared_X=True, missing_rate=0.2,
                                          random_state=0)
-    est = SharedLatentClassifier(2, alpha=0.02, max_iter=3, tol=None, random_state=0)
+    est = SharedLatentClassifier(2, alpha=0.02, max_iter=3, tol=None, random_state=0, **naive.CLASSIC_SGD)
     est.fit(X, Y)
     _check_gradient(est, X, Y, None,
                     dict(alpha_u=0.02, alpha_v=0.02, losses=["logistic"] * 3))
@@ -122,7 +122,7 @@ def test_softmax_gradient_matches_finite_differences():
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 4))
     Y = np.column_stack([X[:, 0] > 0, np.digitize(X[:, 1], [-0.5, 0.5])]).astype(float)
-    est = SharedLatentClassifier(2, alpha=0.01, max_iter=2, tol=None, random_state=0)
+    est = SharedLatentClassifier(2, alpha=0.01, max_iter=2, tol=None, random_state=0, **naive.CLASSIC_SGD)
     est.fit(X, Y)
     state = _perturbed_state(est)
     value, grads = est._objective_and_gradient(X, Y, state=state)
@@ -150,7 +150,7 @@ def test_sgd_reaches_the_alternating_least_squares_optimum(batch_size, epochs, r
     U, V, b = naive.alternating_least_squares(X, Y, 2, alpha, n_iter=300)
     optimum = naive.multitask_objective(X, Y, U, V, b, alpha_u=alpha, alpha_v=alpha)
     est = SharedLatentRegressor(2, alpha=alpha, batch_size=batch_size, max_iter=epochs,
-                                tol=None, random_state=0).fit(X, Y)
+                                tol=None, random_state=0, **naive.CLASSIC_SGD).fit(X, Y)
     reached = naive.multitask_objective(X, Y, est.components_, est.task_coef_,
                                         est.intercept_, alpha_u=alpha, alpha_v=alpha)
     assert est.objective(X, Y) == pytest.approx(reached, rel=1e-10)
@@ -168,7 +168,7 @@ def test_same_seed_gives_bit_identical_coefficients_for_any_thread_count(tmp_pat
         X, Y = make_multitask_regression(300, 6, 12, rank=2, shared_X=True,
                                          missing_rate=0.3, random_state=0)
         est = SharedLatentRegressor(3, batch_size=100, max_iter=5, tol=None,
-                                    random_state=7).fit(X, Y)
+                                    random_state=7, solver="sgd").fit(X, Y)
         np.save(sys.argv[2], np.concatenate([est.coef_.ravel(), est.intercept_]))
     """)
     results = []
@@ -182,7 +182,7 @@ def test_same_seed_gives_bit_identical_coefficients_for_any_thread_count(tmp_pat
 def test_same_seed_same_result_and_different_seed_different_result():
     X, Y = make_multitask_regression(50, 3, 6, rank=2, shared_X=True, random_state=0)
     fit = lambda seed: SharedLatentRegressor(batch_size=16, max_iter=5, tol=None,
-                                             random_state=seed).fit(X, Y).coef_
+                                             random_state=seed, **naive.CLASSIC_SGD).fit(X, Y).coef_
     assert np.array_equal(fit(0), fit(0))
     assert not np.array_equal(fit(0), fit(1))
 
@@ -195,9 +195,9 @@ def test_an_epoch_in_parts_equals_an_epoch_in_one_call(monkeypatch):
     X, Y = make_multitask_regression(60, 3, 6, shared_X=True, missing_rate=0.2,
                                      random_state=0)[:2]
     options = dict(max_iter=3, tol=None, batch_size=16, random_state=0)
-    whole = SharedCodebookRegressor(2, sparsity=0.01, **options).fit(X, Y)
+    whole = SharedCodebookRegressor(2, sparsity=0.01, **options, **naive.CLASSIC_SGD).fit(X, Y)
     monkeypatch.setattr(_sgd, "SGD_FLOPS_PER_CALL", 1.0)  # one minibatch per call
-    parts = SharedCodebookRegressor(2, sparsity=0.01, **options).fit(X, Y)
+    parts = SharedCodebookRegressor(2, sparsity=0.01, **options, **naive.CLASSIC_SGD).fit(X, Y)
     np.testing.assert_array_equal(parts.coef_, whole.coef_)
     np.testing.assert_array_equal(parts.loss_curve_, whole.loss_curve_)
 
@@ -211,9 +211,9 @@ def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt():
             "from fastmtl import SharedLatentRegressor\n"
             "rng = np.random.default_rng(0)\n"
             "X = rng.normal(size=(20000, 200)); Y = X[:, :5] @ rng.normal(size=(5, 4))\n"
-            "SharedLatentRegressor(2, max_iter=1, tol=None).fit(X[:300], Y[:300])\n"
+            "SharedLatentRegressor(2, max_iter=1, tol=None, solver='sgd').fit(X[:300], Y[:300])\n"
             "print('started', flush=True)\n"
-            "SharedLatentRegressor(20, max_iter=10**6, tol=None).fit(X, Y)\n")],
+            "SharedLatentRegressor(20, max_iter=10**6, tol=None, solver='sgd').fit(X, Y)\n")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "started"
     child.send_signal(signal.SIGINT)

@@ -208,7 +208,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
-        """Fit the model to all tasks at once by minibatch SGD (Adam).
+        """Fit the model to all tasks at once (exact solver or minibatch SGD).
 
         Parameters
         ----------
@@ -230,11 +230,13 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         A task without an observed training target is not an error: ``fit``
         warns once, naming such tasks, and predicts them by the *shared part*
         of the model, the prediction the model makes for a task it has never
-        seen. Its head gets no data and stays at its prior (zero, or pulled
-        towards linked tasks by ``task_graph``); its intercept is the pooled
-        mean of all observed targets (regression) or starts from the pooled
-        class frequencies (classification, where such a task takes the
-        classes that all other tasks share).
+        seen: the shared weights ``shared_coef_`` and intercept
+        ``shared_intercept_`` (its own part gets no data and stays at its
+        prior, zero, or is pulled towards linked tasks by ``task_graph``).
+        Without a shared component (``shared_alpha=None``) its intercept is
+        the pooled mean of all observed targets (regression) or starts from
+        the pooled class frequencies (classification, where such a task takes
+        the classes that all other tasks share).
         """
         self._set_task_names(y)
         X, Y, one_d, sample_weight = self._validate_training_data(

@@ -100,6 +100,13 @@ class MultiTaskCVMixin:
     def intercept_alpha(self):
         return self.intercept_alpha_
 
+    @property
+    def partial_fit(self):
+        """Not offered: tuning needs all the data at once (as ``RidgeCV``)."""
+        raise AttributeError(
+            f"{type(self).__name__} tunes its penalties on all the data at once and has "
+            "no partial_fit; use the estimator without CV with the chosen penalties.")
+
     def _grids(self):
         grid = getattr(self, self._grid_parameter)
         grid = self._default_grid if grid is None else grid
@@ -288,7 +295,8 @@ def cv_constraints(family_constraints, tuned, grid_parameter):
     return {**kept, grid_parameter: ["array-like", None], **CV_PARAMETER_CONSTRAINTS}
 
 
-def cv_doc(title, intro, family_doc, first, tuned, grid_parameter, grid_note, example):
+def cv_doc(title, intro, family_doc, first, tuned, grid_parameter, grid_note, example,
+           intercept_grid="np.logspace(-4, 0, 5)"):
     """The docstring of a CV estimator from its family's (``first``: the
     parameters before the grids)."""
     from ._docs import select_entries
@@ -299,7 +307,7 @@ def cv_doc(title, intro, family_doc, first, tuned, grid_parameter, grid_note, ex
              "loss", "missing_label"]
     params = (select_entries(family_doc, "Parameters", first)
               + fill_doc(CV_DOC, tuned=tuned, grid_parameter=grid_parameter,
-                         grid_note=grid_note).lstrip("\n")
+                         grid_note=grid_note, intercept_grid=intercept_grid).lstrip("\n")
               + select_entries(family_doc, "Parameters", names))
     attributes = (fill_doc(CV_ATTRIBUTES, tuned=tuned)
                   + "".join(block for name, block in _attribute_entries(family_doc)
@@ -322,7 +330,7 @@ CV_DOC = """
     intercept_alphas : array-like of float, default=None
         Candidate values of ``intercept_alpha``, the shrinkage of the task
         intercepts towards the shared one; None means
-        ``np.logspace(-4, 0, 5)``.
+        ``{intercept_grid}``.
     cv : int, cross-validation splitter or None, default=None
         None: the exact leave-one-out error of each candidate, from one fit
         on all the data (as ``RidgeCV`` computes it), where the exact

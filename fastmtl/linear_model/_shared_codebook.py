@@ -93,13 +93,13 @@ class _SharedCodebook(MultiTaskEstimator):
         return dict(l2_factor=float(self.alpha), l2_heads=0.0,
                     l1_heads=float(self.sparsity))
 
-    def __init__(self, n_atoms=4, *, alpha=1e-4, shared_alpha=1e-4,
-                 intercept_alpha=1e-3, sparsity=1e-3, task_weights="uniform",
+    def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  warm_start=False, random_state=None, verbose=0, device="auto",
-                 loss_weighting="observation", solver="auto"):
+                 shared_alpha=1e-4, intercept_alpha=1e-3, loss_weighting="observation",
+                 solver="auto"):
         self.n_atoms = n_atoms
         self.alpha = alpha
         self.shared_alpha = shared_alpha
@@ -128,13 +128,13 @@ class SharedCodebookRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedCo
     _parameter_constraints = {**_SharedCodebook._parameter_constraints,
                               **REGRESSOR_PARAMETER_CONSTRAINTS}
 
-    def __init__(self, n_atoms=4, *, alpha=1e-4, shared_alpha=1e-4,
-                 intercept_alpha=1e-3, sparsity=1e-3, task_weights="uniform",
+    def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  warm_start=False, random_state=None, verbose=0, device="auto",
-                 loss_weighting="observation", solver="auto",
+                 shared_alpha=1e-4, intercept_alpha=1e-3, loss_weighting="observation",
+                 solver="auto",
                  loss="squared_error"):
         super().__init__(
             n_atoms, alpha=alpha, shared_alpha=shared_alpha,
@@ -157,13 +157,13 @@ class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _Share
     _parameter_constraints = {**_SharedCodebook._parameter_constraints,
                               **CLASSIFIER_PARAMETER_CONSTRAINTS}
 
-    def __init__(self, n_atoms=4, *, alpha=1e-4, shared_alpha=1e-4,
-                 intercept_alpha=1e-3, sparsity=1e-3, task_weights="uniform",
+    def __init__(self, n_atoms=4, *, alpha=1e-4, sparsity=1e-3, task_weights="uniform",
                  task_graph=None, graph_penalty=0.0, learning_rate=0.01,
                  batch_size=256, max_iter=200, tol=1e-4, n_iter_no_change=5,
                  early_stopping=False, validation_fraction=0.1, fit_intercept=True,
                  warm_start=False, random_state=None, verbose=0, device="auto",
-                 loss_weighting="observation", solver="auto",
+                 shared_alpha=1e-4, intercept_alpha=1e-3, loss_weighting="observation",
+                 solver="auto",
                  missing_label=None):
         super().__init__(
             n_atoms, alpha=alpha, shared_alpha=shared_alpha,

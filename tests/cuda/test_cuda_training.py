@@ -36,6 +36,8 @@ def _labels(Y):
 
 
 def _both(estimator, X, Y, **fit):
+    # The same solver on both: "auto" would solve exactly on the CPU.
+    estimator.set_params(solver="sgd")
     cpu = pickle.loads(pickle.dumps(estimator.set_params(device="cpu"))).fit(X, Y, **fit)
     gpu = estimator.set_params(device="cuda").fit(X, Y, **fit)
     return cpu, gpu
@@ -46,6 +48,11 @@ def _both(estimator, X, Y, **fit):
     (SharedCodebookRegressor(2, sparsity=0.02, task_graph=np.ones((3, 3)),
                              graph_penalty=0.05), "regression"),
     (SharedLatentClassifier(2, alpha=0.01), "classification"),
+    # Free task deviations (the fixed identity), the shared component's fixed
+    # head entries and the intercept shrinkage on the GPU.
+    (SharedLatentRegressor(None, intercept_alpha=0.3, shared_alpha=0.01), "regression"),
+    (SharedLatentClassifier(None, intercept_alpha=0.3, loss_weighting="task"),
+     "classification"),
 ])
 def test_cuda_fit_matches_cpu_fit(estimator, kind):
     X, Y = _regression()
@@ -72,7 +79,7 @@ def test_cuda_fit_is_deterministic_and_partial_fit_matches():
                                   device="cuda")
     first, again = model.fit(X, Y).coef_.copy(), model.fit(X, Y).coef_.copy()
     np.testing.assert_array_equal(first, again)
-    cpu = SharedLatentRegressor(2, batch_size=4, random_state=3, device="cpu")
+    cpu = SharedLatentRegressor(2, batch_size=4, random_state=3, device="cpu", solver="sgd")
     gpu = SharedLatentRegressor(2, batch_size=4, random_state=3, device="cuda")
     for half in (slice(0, 7), slice(7, 14)):
         cpu.partial_fit(X[half], Y[half])
@@ -83,7 +90,7 @@ def test_cuda_fit_is_deterministic_and_partial_fit_matches():
 def test_cuda_scoring_streams_batches(monkeypatch):
     X, Y = _regression(2)
     model = SharedLatentClassifier(2, max_iter=2, tol=None, random_state=0,
-                                   device="cpu").fit(X, _labels(Y))
+                                   device="cpu", solver="sgd").fit(X, _labels(Y))
     expected = (model.decision_function(X), model.predict_proba(X), model.transform(X))
     monkeypatch.setattr(_config, "CUDA_SCORE_BATCH_ROWS", 5)  # 14 rows: 3 batches
     model.set_params(device="cuda")
@@ -97,7 +104,7 @@ def test_cuda_fitted_model_pickles_and_predicts_on_cpu():
     X, Y = _regression(3)
     gpu = SharedLatentRegressor(2, max_iter=2, tol=None, random_state=0,
                                 device="cuda").fit(X, Y)
-    restored = pickle.loads(pickle.dumps(gpu)).set_params(device="cpu")
+    restored = pickle.loads(pickle.dumps(gpu)).set_params(device="cpu", solver="sgd")
     np.testing.assert_allclose(restored.predict(X), gpu.predict(X), rtol=1e-12)
 
 
@@ -166,7 +173,7 @@ def test_gpu_array_input_errors():
     with pytest.raises(ValueError, match="NaN or infinity"):
         model.fit(cuda.to_device(bad), Y)
     with pytest.raises(ValueError, match="device='cpu'"):
-        SharedLatentRegressor(2, device="cpu").fit(cuda.to_device(X), Y)
+        SharedLatentRegressor(2, device="cpu", solver="sgd").fit(cuda.to_device(X), Y)
     with pytest.raises(TypeError, match="float32 or float64"):
         model.fit(cuda.to_device(X.astype(np.int64)), Y)
     model.fit(cuda.to_device(X), Y)

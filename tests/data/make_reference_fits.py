@@ -27,6 +27,10 @@ from fastmtl import (SharedCodebookClassifier, SharedCodebookRegressor,
 from fastmtl.datasets import make_multitask_classification, make_multitask_regression
 
 HERE = pathlib.Path(__file__).parent
+# The options that reproduce the model these fits were recorded with (before
+# the shared component, intercept shrinkage, loss weighting and exact solver).
+CLASSIC = dict(shared_alpha=None, intercept_alpha=0.0, loss_weighting="task",
+               solver="sgd")
 
 
 def problems():
@@ -38,24 +42,24 @@ def problems():
     graph = np.array([[0, 1, 0, 0], [1, 0, 2, 0], [0, 2, 0, 0], [0, 0, 0, 0]], float)
     yield ("latent_regression", SharedLatentRegressor(
         2, alpha=0.02, task_weights=[1.0, 2.0, 0.5, 1.0], task_graph=graph,
-        graph_penalty=0.1, batch_size=32, max_iter=15, tol=None, random_state=0),
+        graph_penalty=0.1, batch_size=32, max_iter=15, tol=None, random_state=0, **CLASSIC),
         X, Y, sw)
     yield ("latent_regression_dynamic", SharedLatentRegressor(
         3, task_weights="dynamic", batch_size=40, max_iter=12, tol=None,
-        random_state=1), X, Y, None)
+        random_state=1, **CLASSIC), X, Y, None)
     yield ("codebook_regression", SharedCodebookRegressor(
         3, alpha=0.01, sparsity=0.02, task_graph=graph, graph_penalty=0.05,
         task_weights="uncertainty", batch_size=32, max_iter=15, tol=None,
-        random_state=2), X, Y, sw)
+        random_state=2, **CLASSIC), X, Y, sw)
     Xc, Yc = make_multitask_classification(80, 3, 6, rank=2, shared_X=True,
                                            missing_rate=0.2, random_state=4)
     Yc[:, 2] = np.digitize(Xc[:, 0] + Xc[:, 1], [-0.5, 0.5])  # a 3-class task
     Yc[::9, 2] = np.nan
     yield ("latent_classification", SharedLatentClassifier(
-        2, alpha=0.01, batch_size=32, max_iter=15, tol=None, random_state=5),
+        2, alpha=0.01, batch_size=32, max_iter=15, tol=None, random_state=5, **CLASSIC),
         Xc, Yc, None)
     yield ("codebook_classification", SharedCodebookClassifier(
-        2, sparsity=0.01, batch_size=25, max_iter=15, tol=None, random_state=6),
+        2, sparsity=0.01, batch_size=25, max_iter=15, tol=None, random_state=6, **CLASSIC),
         Xc, Yc[:, :2], sw[:80])
 
 
