@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from fastmtl import (
     SharedCodebookRegressor,
@@ -250,3 +251,17 @@ def test_exact_solver_rejects_sgd_only_options():
         SharedLatentRegressor(solver="exact", task_weights="dynamic").fit(X, Y)
     with pytest.raises(ValueError, match="early_stopping"):
         SharedLatentRegressor(solver="exact", early_stopping=True).fit(X, Y)
+
+
+def test_sgd_stops_on_the_full_objective_and_warns_when_it_stops_short():
+    X, Y = make_multitask_regression(300, 5, 10, rank=2, shared_X=True, random_state=0)
+    options = dict(n_components=2, solver="sgd", random_state=0, max_iter=2000)
+    with pytest.warns(ConvergenceWarning, match="gradient of the objective is still"):
+        noisy = SharedLatentRegressor(batch_size=256, **options).fit(X, Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        full = SharedLatentRegressor(batch_size=10**6, **options).fit(X, Y)
+    # The full-objective test runs every n_iter_no_change epochs.
+    assert noisy.n_iter_ % 5 == 0 and full.n_iter_ % 5 == 0
+    exact = SharedLatentRegressor(solver="exact", n_components=2, random_state=0).fit(X, Y)
+    assert full.objective(X, Y) < 1.05 * exact.objective(X, Y)

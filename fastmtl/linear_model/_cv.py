@@ -12,6 +12,7 @@ import numbers
 import warnings
 
 import numpy as np
+from sklearn.model_selection import check_cv
 from sklearn.utils import check_random_state
 
 from .._param_validation import Interval, fit_context
@@ -126,7 +127,7 @@ class MultiTaskCVMixin:
             return TaskKFold(3 if self.cv is None else self.cv, shuffle=True,
                              random_state=check_random_state(self.random_state).randint(2**31),
                              missing_label=getattr(self, "missing_label", None))
-        return self.cv
+        return check_cv(self.cv)  # a splitter, or an iterable of (train, test)
 
     def _held_out_codes(self, Y, layout):
         observed = self._observed(Y)
@@ -224,12 +225,16 @@ class MultiTaskCVMixin:
             The estimator refitted on all the data with the best penalties.
         """
         X_checked, Y, _, sw = self._validate_training_data(X, y, sample_weight, reset=True)
+        if X_checked.shape[0] < 3:
+            raise ValueError(f"{type(self).__name__} needs at least 3 samples to "
+                             f"cross-validate; got n_samples={X_checked.shape[0]}.")
         grid, intercept_grid = self._grids()
         device = self._training_device(X_checked)
         exact = self._use_exact(X_checked, device)
         losses = None
         if self.cv is None and exact:
             losses = self._leave_one_out_losses(X_checked, Y, sw, grid, intercept_grid)
+        leave_one_out = losses is not None
         if losses is None:
             folds = list(self._splitter().split(X_checked, Y))
             losses = np.empty((len(folds), intercept_grid.size, grid.size))
@@ -246,7 +251,7 @@ class MultiTaskCVMixin:
                              "in any fold; give more observations per task.")
         # Grids run strong to weak: the first minimum is the strongest penalty.
         best = np.unravel_index(np.nanargmin(mean), mean.shape)
-        self._store_path(losses, mean, grid, intercept_grid, best)
+        self._store_path(losses, mean, grid, intercept_grid, best, leave_one_out)
         self.intercept_alpha_ = float(intercept_grid[best[0]])
         setattr(self, self._tuned_penalty + "_", float(grid[best[1]]))
         return self._refit(X, y, sample_weight)
@@ -254,7 +259,7 @@ class MultiTaskCVMixin:
     def _refit(self, X, y, sample_weight):
         return super().fit(X, y, sample_weight)
 
-    def _store_path(self, losses, mean, grid, intercept_grid, best):
+    def _store_path(self, losses, mean, grid, intercept_grid, best, leave_one_out):
         name = self._tuned_penalty
         inter, values = np.meshgrid(intercept_grid, grid, indexing="ij")
         results = {
@@ -263,9 +268,10 @@ class MultiTaskCVMixin:
             "params": [{name: float(a), "intercept_alpha": float(b)}
                        for b, a in zip(inter.ravel(), values.ravel())],
             "mean_test_score": -mean.ravel(),
+            # Leave-one-out: one score per candidate, no spread over folds.
             "std_test_score": np.nanstd(losses, axis=0).ravel(),
         }
-        for f in range(losses.shape[0]):
+        for f in range(0 if leave_one_out else losses.shape[0]):
             results[f"split{f}_test_score"] = -losses[f].ravel()
         order = np.argsort(np.where(np.isnan(mean.ravel()), np.inf, mean.ravel()),
                            kind="stable")

@@ -86,10 +86,13 @@ default="uniform"
         Maximum number of epochs (passes over the training data) of SGD; the
         exact solver runs at most ten times as many L-BFGS iterations.
     tol : float or None, default=1e-4
-        Training stops when the loss (or the validation score with
-        ``early_stopping``) has not improved by more than ``tol`` times its best
-        value for ``n_iter_no_change`` epochs. ``None`` runs exactly
-        ``max_iter`` epochs.
+        SGD stops when the objective over all the training data, computed
+        every ``n_iter_no_change`` epochs, has not improved by more than
+        ``tol`` times its best value since the last time (on a GPU: the
+        epochs' minibatch losses; with ``early_stopping``: the validation
+        score over ``n_iter_no_change`` epochs). ``None`` runs exactly
+        ``max_iter`` epochs. Either way a fit that reaches ``max_iter`` first
+        warns (``ConvergenceWarning``).
     n_iter_no_change : int, default=5
         Epochs without improvement before stopping.
     early_stopping : bool, default=False
