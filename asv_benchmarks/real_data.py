@@ -33,31 +33,24 @@ def main(argv=None):
     warnings.simplefilter("ignore", RuntimeWarning)  # RidgeCV's LOO on 1-row tasks
     warnings.filterwarnings("ignore", message=".*no observed training target")
     only = args.only.split(",")
-    for name, loader in REGRESSION.items():
-        if name not in only:
-            continue
-        X, Y = loader(return_X_y=True)
-        rows = [regression(X, Y, seed) for seed in range(args.seeds)]
-        print(f"\n{name} ({Y.shape[1]} tasks, {X.shape[0]} rows): pooled test RMSE, "
-              f"mean of seeds 0-{args.seeds - 1}")
-        print("| model | test RMSE | fit time (s) |\n|---|---|---|")
-        for model in rows[0]:
-            rmse = np.mean([r[model][0] for r in rows])
-            seconds = np.median([r[model][1] for r in rows])
-            print(f"| {model} | {rmse:.4f} | {seconds:.3f} |")
-    for name, loader in CLASSIFICATION.items():
-        if name not in only:
-            continue
-        X, Y = loader(return_X_y=True)
-        rows = [classification(X, Y, seed) for seed in range(args.seeds)]
-        print(f"\n{name} ({Y.shape[1]} tasks, {X.shape[0]} rows): pooled test log loss "
-              f"and accuracy, mean of seeds 0-{args.seeds - 1}")
-        print("| model | log loss | accuracy | fit time (s) |\n|---|---|---|---|")
-        for model in rows[0]:
-            loss = np.mean([r[model][0] for r in rows])
-            accuracy = np.mean([r[model][1] for r in rows])
-            seconds = np.median([r[model][2] for r in rows])
-            print(f"| {model} | {loss:.4f} | {accuracy:.4f} | {seconds:.3f} |")
+    tables = [(REGRESSION, regression, "pooled test RMSE", ["test RMSE"]),
+              (CLASSIFICATION, classification, "pooled test log loss and accuracy",
+               ["log loss", "accuracy"])]
+    for loaders, compare, what, columns in tables:
+        for name, loader in loaders.items():
+            if name not in only:
+                continue
+            X, Y = loader(return_X_y=True)
+            rows = [compare(X, Y, seed) for seed in range(args.seeds)]
+            print(f"\n{name} ({Y.shape[1]} tasks, {X.shape[0]} rows): {what}, "
+                  f"mean of seeds 0-{args.seeds - 1}")
+            print("| model | " + " | ".join(columns) + " | fit time (s) |")
+            print("|---" * (len(columns) + 2) + "|")
+            for model in rows[0]:
+                scores = [np.mean([r[model][c] for r in rows]) for c in range(len(columns))]
+                seconds = np.median([r[model][-1] for r in rows])
+                print(f"| {model} | " + " | ".join(f"{v:.4f}" for v in scores)
+                      + f" | {seconds:.3f} |")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from fastmtl.linear_model._model import FactorState
 from fastmtl.linear_model._solvers import _exact
 
 from . import naive
+from .test_sgd_solver import _finite_difference
 
 
 def _stacked_regression(seed=0, n_tasks=6, n_features=3):
@@ -73,21 +74,10 @@ def test_objective_matches_oracle_with_new_penalties():
             shared_alpha=0.1, intercept_alpha=0.3, per_observation=True)
 
     assert value == pytest.approx(oracle(), rel=1e-10)
-    # Gradients against finite differences, the fixed head column excluded.
-    eps = 1e-6
-    for name, grad in zip(("U", "V", "b"), grads):
-        array = getattr(state, name)
-        for idx in np.ndindex(array.shape):
-            if name == "V" and idx[1] >= 2:
-                assert grad[idx] == 0.0  # the shared component's fixed 1
-                continue
-            old = array[idx]
-            array[idx] = old + eps
-            up = oracle()
-            array[idx] = old - eps
-            down = oracle()
-            array[idx] = old
-            assert grad[idx] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+    expected = _finite_difference(oracle, [state.U, state.V, state.b])
+    for got, want in zip(grads, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-7)
+    assert np.all(grads.V[:, 2:] == 0.0)  # the shared component's fixed 1 is not trained
 
 
 def test_lbfgs_reaches_the_closed_form_optimum():

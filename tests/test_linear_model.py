@@ -576,7 +576,7 @@ def test_a_fit_that_explodes_but_stays_finite_is_an_error(learning_rate):
 def test_a_fit_that_ends_far_worse_than_the_mean_warns():
     X, Y = make_multitask_regression(100, 3, 5, shared_X=True, random_state=0)[:2]
     with pytest.warns(ConvergenceWarning, match="failed to fit.*predicting its mean"):
-        SharedLatentRegressor(2, learning_rate=2.0, random_state=0, solver="sgd").fit(X, Y)
+        SharedLatentRegressor(2, learning_rate=5.0, random_state=0, solver="sgd").fit(X, Y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a fit that learns says nothing
         SharedLatentRegressor(2, learning_rate=0.01, tol=None, max_iter=20, solver="sgd",

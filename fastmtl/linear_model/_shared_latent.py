@@ -87,8 +87,8 @@ default="uniform"
         exact solver runs at most ten times as many L-BFGS iterations.
     tol : float or None, default=1e-4
         SGD stops when the objective over all the training data, computed
-        every ``n_iter_no_change`` epochs, has not improved by more than
-        ``tol`` times its best value since the last time (on a GPU: the
+        every ``n_iter_no_change`` epochs, has twice in a row not improved by
+        more than ``tol`` times its best value (on a GPU: the
         epochs' minibatch losses; with ``early_stopping``: the validation
         score over ``n_iter_no_change`` epochs). ``None`` runs exactly
         ``max_iter`` epochs. Either way a fit that reaches ``max_iter`` first

@@ -157,8 +157,8 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     giving the validation score of a state (early stopping on it, keeping the
     best state); without it the training objective drives the stopping test:
     on the CPU the full objective every ``n_iter_no_change`` epochs (stop when
-    it improved by less than ``tol`` relatively), on a GPU the epochs'
-    minibatch losses.
+    it improved by less than ``tol`` relatively twice in a row), on a GPU the
+    epochs' minibatch losses.
     A non-finite loss, or an epoch loss far above the intercept-only model's,
     raises ``TrainingDivergedError`` naming ``learning_rate``; the state
     passed in is then left at its value before that epoch. A fit that ends
@@ -181,11 +181,11 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
     # On the CPU the stopping test reads the full objective, every
     # n_iter_no_change epochs (a pass over the data costs about an epoch): the
     # epoch's minibatch losses are noisy, and stopping on them left fits 5-26%
-    # above the optimum without a warning. A window without a relative
-    # improvement of tol stops the fit.
+    # above the optimum without a warning. Two windows in a row without a
+    # relative improvement of tol stop the fit.
     full_rule = None
     if validation is None and problem.device == "cpu" and tol is not None:
-        full_rule = StoppingRule(tol, 1)
+        full_rule = StoppingRule(tol, 2)
         parallel = use_threads(problem, state.U.shape[0], problem.X.shape[0])
 
         def full_objective():
