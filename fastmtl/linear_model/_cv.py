@@ -253,11 +253,45 @@ class MultiTaskCVMixin:
         best = np.unravel_index(np.nanargmin(mean), mean.shape)
         self._store_path(losses, mean, grid, intercept_grid, best, leave_one_out)
         self.intercept_alpha_ = float(intercept_grid[best[0]])
+        # Leave-one-out ran: the problem is convex, the start does not matter.
+        self._path_start = None if leave_one_out else self._path_state(
+            X_checked, Y, sw, grid[:best[1] + 1], exact, device)
         setattr(self, self._tuned_penalty + "_", float(grid[best[1]]))
-        return self._refit(X, y, sample_weight)
+        try:
+            return super().fit(X, y, sample_weight)
+        finally:
+            del self._path_start
 
-    def _refit(self, X, y, sample_weight):
-        return super().fit(X, y, sample_weight)
+    def _path_state(self, X, Y, sample_weight, path, exact, device):
+        """Where the refit starts: on a problem with several optima (the
+        low-rank or codebook factorisation), the end of the same warm-started
+        path the folds ran (strong to weak penalties) on all the data, so that
+        the refit lands where the folds' candidates did; None for the convex
+        problems, whose optimum does not depend on the start."""
+        rng = check_random_state(self.random_state)
+        setattr(self, self._tuned_penalty + "_", path[0])
+        layout = self._layout(Y, sample_weight)
+        obs = self._observations(Y, sample_weight, layout)
+        graph = self._task_graph(Y, sample_weight, layout)
+        if _exact.leave_one_out_applies(self._problem(X, obs, layout, graph, device)):
+            return None
+        weighting = self._initial_weighting(layout)
+        state = super()._initial_state(X, layout, obs, rng)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*no observed training target")
+            for value in path:
+                setattr(self, self._tuned_penalty + "_", value)
+                problem = self._problem(X, obs, layout, graph, device)
+                state.reset_optimizer()
+                state = self._solve(problem, state, weighting, rng, exact, record=False,
+                                    tol=CV_FTOL)[0]
+        return state
+
+    def _initial_state(self, X, layout, obs, rng):
+        start = getattr(self, "_path_start", None)
+        if start is not None:
+            return start.copy()
+        return super()._initial_state(X, layout, obs, rng)
 
     def _store_path(self, losses, mean, grid, intercept_grid, best, leave_one_out):
         name = self._tuned_penalty

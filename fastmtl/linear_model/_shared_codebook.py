@@ -198,7 +198,8 @@ _CODEBOOK_CV_INTRO = """    The model of :class:`SharedCodebookRegressor` (``w_t
 class _SharedCodebookCV(MultiTaskCVMixin):
     _tuned_penalty = "sparsity"
     _grid_parameter = "sparsities"
-    _default_grid = np.logspace(-4, 0, 5)
+    # Each candidate is an iterative fit of a non-convex model: a short grid.
+    _default_grid = np.logspace(-3, 0, 4)
 
     @property
     def sparsity(self):
@@ -274,7 +275,7 @@ class SharedCodebookClassifierCV(_SharedCodebookCV, SharedCodebookClassifier):
         self.missing_label = missing_label
 
 
-_SPARSITY_GRID_NOTE = "; None means ``np.logspace(-4, 0, 5)``"
+_SPARSITY_GRID_NOTE = "; None means ``np.logspace(-3, 0, 4)``"
 
 SharedCodebookRegressorCV.__doc__ = cv_doc(
     "Multi-task regression with a shared dictionary, penalties tuned by "

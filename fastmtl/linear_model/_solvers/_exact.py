@@ -25,7 +25,7 @@ previous solution on a warm start).
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.optimize import minimize
 
 from scipy.special import expit
@@ -85,27 +85,67 @@ def task_moments(X, ptr, task, target, weight, task_factor, mean, scale, n_tasks
     return G, r
 
 
+@njit(**JIT_OPTIONS)
+def _invert_small(A, out):
+    """Inverses of a stack of small symmetric positive definite matrices by
+    Cholesky (NumPy's batched ``inv`` spent 4.5 ms on 2 000 6 x 6 systems, a
+    tenth of a leave-one-out candidate on 2 000 tasks). Returns False if one
+    is not positive definite."""
+    n, p, _ = A.shape
+    L = np.empty((p, p))
+    for t in range(n):
+        L[:, :] = 0.0
+        for j in range(p):
+            acc = A[t, j, j]
+            for k in range(j):
+                acc -= L[j, k] * L[j, k]
+            if not acc > 1e-300:
+                return False
+            L[j, j] = np.sqrt(acc)
+            for i in range(j + 1, p):
+                acc = A[t, i, j]
+                for k in range(j):
+                    acc -= L[i, k] * L[j, k]
+                L[i, j] = acc / L[j, j]
+        # Columns of the inverse: solve L L^T x = e_c.
+        for c in range(p):
+            y = np.zeros(p)
+            for i in range(p):
+                acc = 1.0 if i == c else 0.0
+                for k in range(i):
+                    acc -= L[i, k] * y[k]
+                y[i] = acc / L[i, i]
+            for i in range(p - 1, -1, -1):
+                acc = y[i]
+                for k in range(i + 1, p):
+                    acc -= L[k, i] * out[t, k, c]
+                out[t, i, c] = acc / L[i, i]
+    return True
+
+
 def _inverse_stacked(A):
     """Inverses of a stack of symmetric systems; the pseudo-inverse where one is
     singular (a task without data and an unpenalised part: its part is zero)."""
-    try:
-        return np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(A, hermitian=True)
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    stack = A.reshape((-1,) + A.shape[-2:])
+    out = np.empty_like(stack)
+    if stack.shape[-1] and _invert_small(stack, out):
+        return out.reshape(A.shape)
+    return np.linalg.pinv(A, hermitian=True)
 
 
-@njit(**JIT_OPTIONS)
+@njit(parallel=True, **JIT_OPTIONS)
 def _leverages(X, ptr, task, weight, task_factor, iu, iz, M, MG, S_inv, out):
     """Leverage of each observed entry in the ridge fit: ``a x_u^T M_t x_u +
     a q^T S^{-1} q`` with ``q = x_z - (M_t G_t^{uz})^T x_u`` (the block
     inverse of the full Hessian, see ``closed_form``)."""
     d = X.shape[1]
-    xt = np.empty(d + 1)
-    xt[d] = 1.0
     pu, pz = iu.shape[0], iz.shape[0]
-    xu = np.empty(pu)
-    q = np.empty(pz)
-    for i in range(X.shape[0]):
+    for i in prange(X.shape[0]):
+        xt = np.empty(d + 1)
+        xt[d] = 1.0
+        xu = np.empty(pu)
+        q = np.empty(pz)
         for j in range(d):
             xt[j] = X[i, j]
         for e in range(ptr[i], ptr[i + 1]):
@@ -335,7 +375,9 @@ def lbfgs(problem, state, task_factor, *, max_iter, tol, parallel=True):
     # lasso's split parts, a factorisation's scale) can show far from a
     # stationary point: restart from where it stopped (a fresh curvature
     # model) while the projected gradient is not small.
-    for _ in range(_RESTARTS):
+    # Restarts only for a tight tolerance (a final fit; the CV estimators'
+    # candidates run at a looser one).
+    for _ in range(_RESTARTS if tol <= 1e-12 else 1):
         result = minimize(fun, x, jac=True, method="L-BFGS-B", bounds=bounds,
                           options=dict(maxiter=max_iter - n_iter, maxcor=30, ftol=tol,
                                        gtol=1e-12, maxls=50))
