@@ -80,6 +80,16 @@ def _entry_loss(decision, obs, layout, weight):
     return float(weight @ loss / weight.sum())
 
 
+def _revive(state, start, n_latent):
+    """Warm starts along a path from strong to weak penalties: a factorised
+    model (``U`` times the heads) that a strong penalty collapsed to zero sits
+    on a saddle (each factor's gradient vanishes with the other), where every
+    weaker candidate would stay; give its factor back its random start."""
+    if n_latent and (np.abs(state.V[:, :n_latent]).max(initial=0.0)
+                     * np.abs(state.U[:n_latent]).max(initial=0.0)) < 1e-8:
+        state.U[:n_latent] = start.U[:n_latent]
+
+
 class MultiTaskCVMixin:
     """``fit`` by K-fold over tasks (see the module docstring).
 
@@ -159,6 +169,8 @@ class MultiTaskCVMixin:
                 self.intercept_alpha_ = intercept_alpha
                 setattr(self, self._tuned_penalty + "_", value)
                 problem = self._problem(X_train, obs, layout, graph, device)
+                if not problem.penalties.latent_frozen:
+                    _revive(state, start, problem.penalties.n_latent)
                 state.reset_optimizer()
                 state = self._solve(problem, state, weighting, rng, exact, record=False,
                                     tol=CV_FTOL)[0]
@@ -276,12 +288,15 @@ class MultiTaskCVMixin:
         if _exact.leave_one_out_applies(self._problem(X, obs, layout, graph, device)):
             return None
         weighting = self._initial_weighting(layout)
-        state = super()._initial_state(X, layout, obs, rng)
+        start = super()._initial_state(X, layout, obs, rng)
+        state = start.copy()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*no observed training target")
             for value in path:
                 setattr(self, self._tuned_penalty + "_", value)
                 problem = self._problem(X, obs, layout, graph, device)
+                if not problem.penalties.latent_frozen:
+                    _revive(state, start, problem.penalties.n_latent)
                 state.reset_optimizer()
                 state = self._solve(problem, state, weighting, rng, exact, record=False,
                                     tol=CV_FTOL)[0]
