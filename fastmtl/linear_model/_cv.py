@@ -80,11 +80,18 @@ def _entry_loss(decision, obs, layout, weight):
     return float(weight @ loss / weight.sum())
 
 
-def _revive(state, start, n_latent):
-    """Warm starts along a path from strong to weak penalties: a factorised
-    model (``U`` times the heads) that a strong penalty collapsed to zero sits
-    on a saddle (each factor's gradient vanishes with the other), where every
-    weaker candidate would stay; give its factor back its random start."""
+def _revive(state, start, penalties):
+    """Warm starts along a path from strong to weak penalties: a low-rank
+    model (``U`` times the heads, ridge on both) that a strong penalty
+    collapsed to zero sits on a saddle (each factor's gradient vanishes with
+    the other), where every weaker candidate would stay; give its factor back
+    its random start. Not the codebook: its lasso path keeps exact zeros on
+    purpose (codes enter one by one as the penalty weakens; restarting the
+    dictionary at every candidate made its CV ten times slower for the same
+    choice on real data)."""
+    n_latent = penalties.n_latent
+    if penalties.latent_frozen or penalties.l1_heads != 0.0:
+        return
     if n_latent and (np.abs(state.V[:, :n_latent]).max(initial=0.0)
                      * np.abs(state.U[:n_latent]).max(initial=0.0)) < 1e-8:
         state.U[:n_latent] = start.U[:n_latent]
@@ -169,8 +176,7 @@ class MultiTaskCVMixin:
                 self.intercept_alpha_ = intercept_alpha
                 setattr(self, self._tuned_penalty + "_", value)
                 problem = self._problem(X_train, obs, layout, graph, device)
-                if not problem.penalties.latent_frozen:
-                    _revive(state, start, problem.penalties.n_latent)
+                _revive(state, start, problem.penalties)
                 state.reset_optimizer()
                 state = self._solve(problem, state, weighting, rng, exact, record=False,
                                     tol=CV_FTOL)[0]
@@ -295,8 +301,7 @@ class MultiTaskCVMixin:
             for value in path:
                 setattr(self, self._tuned_penalty + "_", value)
                 problem = self._problem(X, obs, layout, graph, device)
-                if not problem.penalties.latent_frozen:
-                    _revive(state, start, problem.penalties.n_latent)
+                _revive(state, start, problem.penalties)
                 state.reset_optimizer()
                 state = self._solve(problem, state, weighting, rng, exact, record=False,
                                     tol=CV_FTOL)[0]
