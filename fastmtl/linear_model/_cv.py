@@ -1,12 +1,17 @@
 """Cross-validated estimators: the task penalty and the intercept shrinkage
-tuned by K-fold over tasks, in the style of ``RidgeCV`` / ``MultiTaskLassoCV``.
+tuned in the style of ``RidgeCV`` / ``MultiTaskLassoCV``.
 
-Each candidate is solved on each fold's training rows, warm-started along the
-path (penalties from strong to weak, each fit starting from the previous
-solution), and scored on the fold's held-out rows by the pooled loss the
-model minimises (mean squared error over all observed targets, or the log
-loss over all observed labels). The best candidate (lowest mean loss over the
-folds; the stronger penalty on a tie) is refitted on all the data.
+Where the exact solver's ridge structure applies (squared loss or binary
+tasks; free or no task deviations; no task graph) and ``cv=None``, each
+candidate is fitted once on all the data and scored by its leave-one-out
+loss (exact for the squared loss, one Newton step for the logistic loss).
+Otherwise each candidate is solved on each ``TaskKFold`` fold's training
+rows, warm-started along the path (penalties from strong to weak, each fit
+starting from the previous solution), and scored on the fold's held-out rows.
+Scores are the pooled loss the model minimises (mean squared error over all
+observed targets, or the log loss over all observed labels). The best
+candidate (lowest mean loss; the stronger penalty on a tie) is refitted on
+all the data, along the same path for the non-convex models.
 """
 import numbers
 import warnings
@@ -225,7 +230,7 @@ class MultiTaskCVMixin:
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
-        """Tune the penalties by K-fold cross-validation over tasks, then refit.
+        """Tune the penalties (leave-one-out or K-fold over tasks), then refit.
 
         Parameters
         ----------
