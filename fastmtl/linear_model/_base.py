@@ -42,6 +42,7 @@ from ._layout import (
     build_observations,
     classification_layout,
     encode_labels,
+    group_count,
     output_groups,
     regression_layout,
     regression_observations,
@@ -204,7 +205,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             l2_shared=0.0 if self.shared_alpha is None else float(self.shared_alpha),
             l2_intercepts=float(self.intercept_alpha) if self.fit_intercept else 0.0,
             intercept_group=group, intercept_offset=layout.mean,
-            n_groups=int(group.max()) + 1 if group.size else 1)
+            n_groups=group_count(group))
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
@@ -377,7 +378,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_latent = self._latent(X.shape[1])[0]
         n_rows = n_latent
         if self.shared_alpha is not None:
-            n_rows += int(output_groups(layout).max(initial=0)) + 1
+            n_rows += group_count(output_groups(layout))
         if (old.n_tasks != layout.n_tasks or not np.array_equal(old.n_out, layout.n_out)
                 or self._state.U.shape != (n_rows, X.shape[1])):
             return False
@@ -394,7 +395,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         setattr(self, self._factor_attribute, state.U[:k].copy())
         setattr(self, self._head_attribute, state.V[:, :k] * layout.scale[:, None])
         group = output_groups(layout)
-        n_groups = int(group.max(initial=0)) + 1
+        n_groups = group_count(group)
         if self.shared_alpha is not None:
             self.shared_coef_ = state.U[k:].copy()
         counts = np.maximum(np.bincount(group, minlength=n_groups), 1)

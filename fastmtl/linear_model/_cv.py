@@ -15,6 +15,7 @@ all the data, along the same path for the non-convex models.
 """
 import numbers
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.model_selection import check_cv
@@ -24,6 +25,7 @@ from .._param_validation import Interval, fit_context
 from ..model_selection import TaskKFold
 from ._base import _user_parameters
 from ._solvers import _exact
+from ._weighting import initial_task_weights
 from ._docs import fill_doc
 
 # The candidates' fits stop at this relative objective tolerance (the refit at
@@ -102,6 +104,21 @@ def _revive(state, start, penalties):
         state.U[:n_latent] = start.U[:n_latent]
 
 
+class _Prepared(NamedTuple):
+    """A training set as the candidates' problems read it."""
+
+    X: np.ndarray
+    layout: object
+    obs: object
+    graph: np.ndarray
+    weighting: tuple
+    device: str
+
+    def problem(self, estimator):
+        """The problem of ``estimator``'s current candidate penalties."""
+        return estimator._problem(self.X, self.obs, self.layout, self.graph, self.device)
+
+
 class MultiTaskCVMixin:
     """``fit`` by K-fold over tasks (see the module docstring).
 
@@ -160,31 +177,47 @@ class MultiTaskCVMixin:
             codes[observed[:, t], t] = np.where(classes[idx] == labels, idx, -1)
         return codes
 
+    def _candidate(self, intercept_alpha, value):
+        """Make (``intercept_alpha``, ``value``) the penalties the family reads."""
+        self.intercept_alpha_ = intercept_alpha
+        setattr(self, self._tuned_penalty + "_", value)
+
+    def _prepare(self, X, Y, sample_weight, device):
+        """A training set's layout, observations, graph and task weighting, and
+        the problem of the current candidate (the layout's classes follow its
+        ``intercept_alpha``)."""
+        layout = self._layout(Y, sample_weight)
+        obs = self._observations(Y, sample_weight, layout)
+        graph = self._task_graph(Y, sample_weight, layout)
+        weighting = initial_task_weights(self.task_weights, layout.n_tasks)
+        return _Prepared(X, layout, obs, graph, weighting, device)
+
+    def _step(self, prepared, state, start, rng, exact):
+        """Solve the current candidate warm-started from ``state``; returns
+        (state, problem)."""
+        problem = prepared.problem(self)
+        _revive(state, start, problem.penalties)
+        state.reset_optimizer()
+        state = self._solve(problem, state, prepared.weighting, rng, exact, record=False,
+                            tol=CV_FTOL)[0]
+        return state, problem
+
     def _fold_losses(self, X, Y, sample_weight, train, test, grid, intercept_grid, exact,
                      device):
         """Held-out loss of every candidate on one fold: (intercept, penalty) grid."""
         rng = check_random_state(self.random_state)
-        self.intercept_alpha_ = intercept_grid.min()  # fixes the layout's classes
-        setattr(self, self._tuned_penalty + "_", grid[0])
-        X_train, Y_train, sw_train = X[train], Y[train], sample_weight[train]
-        layout = self._layout(Y_train, sw_train)
-        obs = self._observations(Y_train, sw_train, layout)
-        weighting = self._initial_weighting(layout)
-        graph = self._task_graph(Y_train, sw_train, layout)
-        start = self._initial_state(X_train, layout, obs, rng)
+        self._candidate(intercept_grid.min(), grid[0])  # fixes the layout's classes
+        prepared = self._prepare(X[train], Y[train], sample_weight[train], device)
+        layout = prepared.layout
+        start = self._initial_state(prepared.X, layout, prepared.obs, rng)
         codes = None if layout.classes is None else self._held_out_codes(Y[test], layout)
         held_out = HeldOut(X[test], Y[test], sample_weight[test], layout, codes)
         losses = np.empty((intercept_grid.size, grid.size))
         for i, intercept_alpha in enumerate(intercept_grid):
             state = start.copy()
             for j, value in enumerate(grid):
-                self.intercept_alpha_ = intercept_alpha
-                setattr(self, self._tuned_penalty + "_", value)
-                problem = self._problem(X_train, obs, layout, graph, device)
-                _revive(state, start, problem.penalties)
-                state.reset_optimizer()
-                state = self._solve(problem, state, weighting, rng, exact, record=False,
-                                    tol=CV_FTOL)[0]
+                self._candidate(intercept_alpha, value)
+                state = self._step(prepared, state, start, rng, exact)[0]
                 losses[i, j] = held_out.loss(state, layout)
         return losses
 
@@ -193,40 +226,28 @@ class MultiTaskCVMixin:
         where it applies (``_exact.leave_one_out_applies``: exact for the
         squared loss, a Newton step for the logistic loss); None elsewhere
         (K-fold then)."""
-        self.intercept_alpha_ = intercept_grid.min()
-        setattr(self, self._tuned_penalty + "_", grid[0])
-        layout = self._layout(Y, sample_weight)
-        obs = self._observations(Y, sample_weight, layout)
-        graph = self._task_graph(Y, sample_weight, layout)
-        if not _exact.leave_one_out_applies(self._problem(X, obs, layout, graph)):
+        self._candidate(intercept_grid.min(), grid[0])
+        prepared = self._prepare(X, Y, sample_weight, "cpu")
+        if not _exact.leave_one_out_applies(prepared.problem(self)):
             return None
-        weighting = self._initial_weighting(layout)
-        task_factor = weighting[1] / layout.n_tasks
+        layout, obs = prepared.layout, prepared.obs
+        task_factor = prepared.weighting[1] / layout.n_tasks
         start = self._initial_state(X, layout, obs, check_random_state(self.random_state))
-        squared = layout.classes is None
         losses = np.empty((1, intercept_grid.size, grid.size))
         for i, intercept_alpha in enumerate(intercept_grid):
             state = start.copy()
             for j, value in enumerate(grid):
-                self.intercept_alpha_ = intercept_alpha
-                setattr(self, self._tuned_penalty + "_", value)
-                problem = self._problem(X, obs, layout, graph)
+                self._candidate(intercept_alpha, value)
                 blocks = None
-                if squared:
+                if layout.classes is None:  # the closed form, whose blocks give h
+                    problem = prepared.problem(self)
                     blocks = _exact.closed_form(problem, state, task_factor)
                 else:
-                    state.reset_optimizer()
-                    state = self._solve(problem, state, weighting, None, True,
-                                        record=False, tol=CV_FTOL)[0]
+                    state, problem = self._step(prepared, state, start, None, True)
                 decision, rows = _exact.leave_one_out_decisions(problem, state,
                                                                 task_factor, blocks)
                 losses[0, i, j] = _entry_loss(decision, obs, layout, sample_weight[rows])
         return losses
-
-    def _initial_weighting(self, layout):
-        from ._weighting import initial_task_weights
-
-        return initial_task_weights(self.task_weights, layout.n_tasks)
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
@@ -275,11 +296,10 @@ class MultiTaskCVMixin:
         # Grids run strong to weak: the first minimum is the strongest penalty.
         best = np.unravel_index(np.nanargmin(mean), mean.shape)
         self._store_path(losses, mean, grid, intercept_grid, best, leave_one_out)
-        self.intercept_alpha_ = float(intercept_grid[best[0]])
+        self._candidate(float(intercept_grid[best[0]]), float(grid[best[1]]))
         # Leave-one-out ran: the problem is convex, the start does not matter.
         self._path_start = None if leave_one_out else self._path_state(
             X_checked, Y, sw, grid[:best[1] + 1], exact, device)
-        setattr(self, self._tuned_penalty + "_", float(grid[best[1]]))
         try:
             return super().fit(X, y, sample_weight)
         finally:
@@ -292,24 +312,16 @@ class MultiTaskCVMixin:
         the refit lands where the folds' candidates did; None for the convex
         problems, whose optimum does not depend on the start."""
         rng = check_random_state(self.random_state)
-        setattr(self, self._tuned_penalty + "_", path[0])
-        layout = self._layout(Y, sample_weight)
-        obs = self._observations(Y, sample_weight, layout)
-        graph = self._task_graph(Y, sample_weight, layout)
-        if _exact.leave_one_out_applies(self._problem(X, obs, layout, graph, device)):
+        prepared = self._prepare(X, Y, sample_weight, device)
+        if _exact.leave_one_out_applies(prepared.problem(self)):
             return None
-        weighting = self._initial_weighting(layout)
-        start = super()._initial_state(X, layout, obs, rng)
+        start = super()._initial_state(X, prepared.layout, prepared.obs, rng)
         state = start.copy()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*no observed training target")
             for value in path:
-                setattr(self, self._tuned_penalty + "_", value)
-                problem = self._problem(X, obs, layout, graph, device)
-                _revive(state, start, problem.penalties)
-                state.reset_optimizer()
-                state = self._solve(problem, state, weighting, rng, exact, record=False,
-                                    tol=CV_FTOL)[0]
+                self._candidate(self.intercept_alpha_, float(value))
+                state = self._step(prepared, state, start, rng, exact)[0]
         return state
 
     def _initial_state(self, X, layout, obs, rng):

@@ -318,6 +318,11 @@ def _classes_of_single_class_tasks(classes):
             for c in classes]
 
 
+def group_count(group):
+    """How many groups ``output_groups`` made (at least one)."""
+    return int(group.max(initial=0)) + 1
+
+
 def tasks_without_targets(obs, n_tasks):
     """Indices of the tasks with no observed target in ``obs``."""
     return np.flatnonzero(np.bincount(obs.task, minlength=n_tasks) == 0)

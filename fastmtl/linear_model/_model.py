@@ -26,6 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._layout import group_count
+
 
 class Data(NamedTuple):
     """Samples and their observed targets as CSR over samples.
@@ -104,7 +106,7 @@ class FactorState:
             U = rng.standard_normal((n_factors, n_features)) / np.sqrt(max(n_features, 1))
         V = np.zeros((n_outputs, n_factors))
         if shared_group is not None:
-            n_groups = int(shared_group.max()) + 1 if shared_group.size else 1
+            n_groups = group_count(shared_group)
             U = np.vstack([U, np.zeros((n_groups, n_features))])
             V = np.hstack([V, np.zeros((n_outputs, n_groups))])
             V[np.arange(n_outputs), n_factors + shared_group] = 1.0 / scale

@@ -46,12 +46,17 @@ class ExactLog:
     message: str = ""
 
 
+def _ridge_structure(problem):
+    """Whether the task parts are free or absent, without a lasso or a task
+    graph: the structure ``RidgeBlocks`` eliminates task by task."""
+    pen = problem.penalties
+    return (problem.layout.n_outputs > 0 and (pen.latent_frozen or pen.n_latent == 0)
+            and pen.l1_heads == 0.0 and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
+
+
 def closed_form_applies(problem):
     """Whether ``problem`` is a ridge problem that ``closed_form`` solves."""
-    pen = problem.penalties
-    return (problem.layout.n_outputs > 0 and bool(np.all(problem.layout.kind == SQUARED))
-            and (pen.latent_frozen or pen.n_latent == 0) and pen.l1_heads == 0.0
-            and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
+    return _ridge_structure(problem) and bool(np.all(problem.layout.kind == SQUARED))
 
 
 @njit(**JIT_OPTIONS)
@@ -180,41 +185,50 @@ class RidgeBlocks:
 
     iu: np.ndarray
     iz: np.ndarray
+    du: np.ndarray  # the penalties' diagonal on u and on z
+    dz: np.ndarray
     M: np.ndarray
     MG: np.ndarray
     S_inv: np.ndarray
     G: np.ndarray
     r: np.ndarray
 
-    @classmethod
-    def build(cls, problem, state, task_factor, weight):
-        """Blocks of ``sum_e weight_e task_factor_t x~ x~^T`` plus the penalties."""
-        pen, layout, obs = problem.penalties, problem.layout, problem.obs
-        X = np.ascontiguousarray(problem.X, dtype=np.float64)
-        d = X.shape[1]
-        G, r = task_moments(X, obs.ptr, obs.task, obs.target, weight,
-                            np.asarray(task_factor, dtype=np.float64), layout.mean,
-                            layout.scale, layout.n_tasks)
-        fit_intercept = problem.fit_intercept
+    @staticmethod
+    def parts(problem, state):
+        """``(iu, iu's penalties, iz, iz's penalties)``: which entries of ``x~``
+        each part reads (slopes if present, then the intercept) and its ridge."""
+        pen = problem.penalties
+        d = problem.X.shape[1]
         iu = list(range(d)) if pen.n_latent > 0 else []  # latent_frozen: U's latent rows are I
         du = [pen.l2_heads] * len(iu)
-        if fit_intercept:
+        if problem.fit_intercept:
             iu.append(d)
             du.append(pen.l2_intercepts)
         iz = list(range(d)) if state.U.shape[0] > pen.n_latent else []
         dz = [pen.l2_shared] * len(iz)
-        if fit_intercept and pen.l2_intercepts > 0:
+        if problem.fit_intercept and pen.l2_intercepts > 0:
             iz.append(d)
             dz.append(0.0)
-        iu, iz = np.array(iu, dtype=np.intp), np.array(iz, dtype=np.intp)
+        return (np.array(iu, dtype=np.intp), np.array(du, dtype=np.float64),
+                np.array(iz, dtype=np.intp), np.array(dz, dtype=np.float64))
+
+    @classmethod
+    def build(cls, problem, state, task_factor, weight):
+        """Blocks of ``sum_e weight_e task_factor_t x~ x~^T`` plus the penalties."""
+        layout, obs = problem.layout, problem.obs
+        X = np.ascontiguousarray(problem.X, dtype=np.float64)
+        G, r = task_moments(X, obs.ptr, obs.task, obs.target, weight,
+                            np.asarray(task_factor, dtype=np.float64), layout.mean,
+                            layout.scale, layout.n_tasks)
+        iu, du, iz, dz = cls.parts(problem, state)
         Guz = G[:, iu][:, :, iz]
         M = _inverse_stacked(G[:, iu][:, :, iu] + np.diag(du))
         MG = M @ Guz
-        S_inv = np.zeros((len(iz), len(iz)))
-        if len(iz):
+        S_inv = np.zeros((iz.size, iz.size))
+        if iz.size:
             S = np.diag(dz) + (G[:, iz][:, :, iz] - np.swapaxes(Guz, 1, 2) @ MG).sum(axis=0)
             S_inv = _inverse_stacked(S)
-        return cls(iu, iz, M, MG, S_inv, G, r)
+        return cls(iu, iz, du, dz, M, MG, S_inv, G, r)
 
     def leverages(self, problem, task_factor, weight):
         """``weight_e task_factor_t phi_e^T H^{-1} phi_e`` of every observed entry."""
@@ -230,26 +244,14 @@ def closed_form(problem, state, task_factor):
     """Solve the ridge case exactly (see the module docstring); updates
     ``state`` and returns the system's :class:`RidgeBlocks` (which give the
     leverages, see ``leave_one_out_decisions``)."""
-    pen, layout, obs = problem.penalties, problem.layout, problem.obs
-    blocks = RidgeBlocks.build(problem, state, task_factor, obs.weight)
+    blocks = RidgeBlocks.build(problem, state, task_factor, problem.obs.weight)
     iu, iz, G, r = blocks.iu, blocks.iz, blocks.G, blocks.r
-    d = problem.X.shape[1]
     Mr = np.einsum("tpq,tq->tp", blocks.M, r[:, iu])
-    z = np.zeros(len(iz))
-    if len(iz):
+    z = np.zeros(iz.size)
+    if iz.size:
         rhs = (r[:, iz] - np.einsum("tuz,tu->tz", G[:, iu][:, :, iz], Mr)).sum(axis=0)
         z = blocks.S_inv @ rhs
-    u = Mr - blocks.MG @ z
-    # Back to the state's internal units (see ``_model``); z = (w_0, b_0),
-    # u_t = (v_t, c_t), each part present or not.
-    scale = layout.scale  # one output per regression task
-    if state.U.shape[0] > pen.n_latent:
-        state.U[pen.n_latent] = z[:d]
-    if pen.n_latent > 0:
-        state.V[:, :pen.n_latent] = u[:, :d] / scale[:, None]
-    if problem.fit_intercept:
-        b0 = z[-1] if iz.size and iz[-1] == d else 0.0
-        state.b[:] = (b0 + u[:, -1] - layout.mean) / scale
+    _merge_parameters(problem, state, z, Mr - blocks.MG @ z)
     return blocks
 
 
@@ -257,11 +259,14 @@ def leave_one_out_applies(problem):
     """Whether the exact (squared loss) or Newton-step (logistic loss)
     leave-one-out of ``leave_one_out_decisions`` applies: the ridge structure
     of ``closed_form`` and one output per task."""
-    pen, kind = problem.penalties, problem.layout.kind
-    structure = (problem.layout.n_outputs > 0 and (pen.latent_frozen or pen.n_latent == 0)
-                 and pen.l1_heads == 0.0
-                 and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
-    return structure and (bool(np.all(kind == SQUARED)) or bool(np.all(kind == LOGISTIC)))
+    kind = problem.layout.kind
+    return _ridge_structure(problem) and (bool(np.all(kind == SQUARED))
+                                          or bool(np.all(kind == LOGISTIC)))
+
+
+def _entry_rows(obs):
+    """The sample of each observed entry (the CSR's row index, expanded)."""
+    return np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
 
 
 def leave_one_out_decisions(problem, state, task_factor, blocks=None):
@@ -277,7 +282,7 @@ def leave_one_out_decisions(problem, state, task_factor, blocks=None):
     Returns (decisions, entry rows).
     """
     obs, layout = problem.obs, problem.layout
-    rows = np.repeat(np.arange(problem.X.shape[0]), np.diff(obs.ptr))
+    rows = _entry_rows(obs)
     task = obs.task
     coef = (state.V * layout.scale[:, None]) @ state.U
     intercept = layout.mean + layout.scale * state.b
@@ -447,20 +452,12 @@ def newton(problem, state, task_factor, *, max_iter, tol):
     handful of iterations reach the optimum. Updates ``state``; returns
     ``(n_iter, converged, message)``."""
     obs, layout = problem.obs, problem.layout
-    rows = np.repeat(np.arange(problem.X.shape[0]), np.diff(obs.ptr))
     task = obs.task
-    X_rows = np.asarray(problem.X, dtype=np.float64)[rows]
+    X_rows = np.asarray(problem.X, dtype=np.float64)[_entry_rows(obs)]
     a = obs.weight * np.asarray(task_factor)[task]
     ones, zeros = np.ones(layout.n_tasks), np.zeros(layout.n_tasks)
     z, u = _split_parameters(problem, state)
-    blocks = RidgeBlocks.build(problem, state, task_factor, obs.weight)
-    iu, iz = blocks.iu, blocks.iz
-    d = problem.X.shape[1]
-    pen = problem.penalties
-    du = np.array([pen.l2_heads] * (iu.size - (1 if problem.fit_intercept else 0))
-                  + ([pen.l2_intercepts] if problem.fit_intercept else []))
-    dz = np.array([pen.l2_shared] * (iz.size - (1 if d in iz else 0))
-                  + ([0.0] if d in iz else []))
+    iu, du, iz, dz = RidgeBlocks.parts(problem, state)
     x_tilde = np.hstack([X_rows, np.ones((X_rows.shape[0], 1))])
     target = obs.target
 
