@@ -37,7 +37,7 @@ def main(argv=None):
 
     X, Y = make_multitask_regression(args.samples, args.tasks, args.features,
                                      shared_X=True, random_state=0)[:2]
-    model = SharedLatentRegressor(2, max_iter=200, tol=None, random_state=0)
+    model = SharedLatentRegressor(2, max_iter=200, tol=None, random_state=0, solver="sgd")
     modes = {"parallel": 0.0, "default": _config.SGD_PARALLEL_MIN_FLOPS}
     for threshold in modes.values():  # compile both paths
         _sgd.SGD_PARALLEL_MIN_FLOPS = threshold

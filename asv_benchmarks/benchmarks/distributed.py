@@ -38,7 +38,8 @@ def _model(seed=0):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((2000, N_FEATURES))
     Y = X @ rng.standard_normal((N_FEATURES, N_TASKS))
-    return SharedLatentRegressor(5, max_iter=5, tol=None, random_state=0).fit(X, Y)
+    return SharedLatentRegressor(5, max_iter=5, tol=None, random_state=0,
+                                 solver="sgd").fit(X, Y)
 
 
 def _lazy_samples(n_rows, seed=0):

@@ -33,7 +33,8 @@ def targets_with_gaps(seed=0):
 def fitted_model():
     X, Y = make_multitask_regression(GRAD_SAMPLES, GRAD_TASKS, GRAD_FEATURES, rank=5,
                                      shared_X=True, random_state=0)[:2]
-    model = SharedLatentRegressor(COMPONENTS, max_iter=2, tol=None, random_state=0)
+    model = SharedLatentRegressor(COMPONENTS, max_iter=2, tol=None, random_state=0,
+                                  solver="sgd")
     return model.fit(X, Y), X, Y
 
 
