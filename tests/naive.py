@@ -203,3 +203,81 @@ def mean_regularised_closed_form(X, Y, *, alpha, shared_alpha, intercept_alpha,
     v = theta[d + 1:d + 1 + T * d].reshape(T, d)
     c = theta[d + 1 + T * d:]
     return w0 + v, b0 + c
+
+
+def new_task_part(Z, offset, y, a, *, alpha, intercept_alpha, loss="squared", l1=0.0,
+                  fit_intercept=True):
+    """One new task's head ``v`` and intercept offset ``c`` on a frozen shared
+    part, minimising ``sum_e a_e loss(y_e, offset_e + Z_e v + c) + alpha/2
+    |v|^2 + l1 |v|_1 + intercept_alpha/2 c^2`` written out plainly: the
+    normal equations (squared loss, no lasso), else proximal gradient
+    descent (ISTA with a fixed step from the Hessian's bound), run until
+    the step stops moving. Returns ``(v, c)``."""
+    k = Z.shape[1]
+    Phi = np.column_stack([Z, np.ones(len(y))]) if fit_intercept else Z
+    ridge = np.array([alpha] * k + ([intercept_alpha] if fit_intercept else []))
+    if loss == "squared" and l1 == 0.0:
+        H = Phi.T @ (a[:, None] * Phi) + np.diag(ridge)
+        theta = np.linalg.solve(H, Phi.T @ (a * (y - offset)))
+    else:
+        curvature = 1.0 if loss == "squared" else 0.25
+        step = 1.0 / (curvature * np.linalg.eigvalsh(Phi.T @ (a[:, None] * Phi))[-1]
+                      + ridge.max())
+        theta = np.zeros(Phi.shape[1])
+        for _ in range(200000):
+            f = offset + Phi @ theta
+            derivative = f - y if loss == "squared" else 1.0 / (1.0 + np.exp(-f)) - y
+            moved = theta - step * (Phi.T @ (a * derivative) + ridge * theta)
+            moved[:k] = np.sign(moved[:k]) * np.maximum(np.abs(moved[:k]) - step * l1, 0.0)
+            if np.max(np.abs(moved - theta)) < 1e-15:
+                theta = moved
+                break
+            theta = moved
+    return theta[:k], (theta[k] if fit_intercept else 0.0)
+
+
+def gaussian_kl(mean_p, var_p, mean_q, var_q):
+    """KL(N(mean_p, var_p) || N(mean_q, var_q)), by numerical integration."""
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    p, q = norm(mean_p, np.sqrt(var_p)), norm(mean_q, np.sqrt(var_q))
+    return quad(lambda y: p.pdf(y) * (p.logpdf(y) - q.logpdf(y)), -np.inf, np.inf,
+                limit=200, epsabs=1e-13)[0]
+
+
+def gaussian_js(mean_p, var_p, mean_q, var_q):
+    """JS between two Gaussians, by numerical integration."""
+    from scipy.integrate import quad
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    p, q = norm(mean_p, np.sqrt(var_p)), norm(mean_q, np.sqrt(var_q))
+
+    def integrand(y):
+        lp, lq = p.logpdf(y), q.logpdf(y)
+        lm = logsumexp([lp, lq]) - np.log(2.0)
+        return 0.5 * (np.exp(lp) * (lp - lm) + np.exp(lq) * (lq - lm))
+
+    return quad(integrand, -np.inf, np.inf, limit=200, epsabs=1e-13)[0]
+
+
+def prediction_kl_penalty(X, coef, intercept, output_task, graph, weight):
+    """``weight sum_st A_st mean_x KL(p_s(x) || p_t(x))`` from the tasks'
+    user-unit scores ``X @ coef.T + intercept`` (one score: a binary task's
+    second class; several: softmax), with SciPy's ``softmax`` and ``rel_entr``."""
+    from scipy.special import rel_entr, softmax
+
+    scores = X @ coef.T + intercept
+    proba = []
+    for t in range(graph.shape[0]):
+        f = scores[:, output_task == t]
+        proba.append(softmax(np.column_stack([np.zeros(len(X)), f]) if f.shape[1] == 1
+                             else f, axis=1))
+    value = 0.0
+    for s in range(graph.shape[0]):
+        for t in range(graph.shape[0]):
+            if s != t and graph[s, t]:
+                value += weight * graph[s, t] * np.mean(
+                    rel_entr(proba[s], proba[t]).sum(axis=1))
+    return value

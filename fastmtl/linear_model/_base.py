@@ -10,7 +10,8 @@ encoded and scored. The model, its losses, penalties and solvers live in
 ``_model``, ``_losses``, ``_penalties`` and ``_solvers``.
 
 Methods that other parts of fastmtl rely on (a contract, see docs/design.md):
-``_task_gradients`` and ``_encoded_targets`` (relatedness measures),
+``_task_gradients``, ``_encoded_targets`` and ``_predictive_distributions``
+(relatedness measures),
 ``_score_statistics`` and ``_statistics_score`` (``fastmtl.distributed.score``).
 """
 import numbers
@@ -43,15 +44,21 @@ from ._layout import (
     classification_layout,
     encode_labels,
     group_count,
+    merge_layouts,
+    new_task_classes,
+    no_observations,
+    observed_classes,
+    observed_weight_per_task,
     output_groups,
     regression_layout,
     regression_observations,
     tasks_without_targets,
+    unobserved_regression_layout,
 )
 from ._losses import LOGISTIC, REGRESSION_LOSSES
 from ._model import FactorState, Problem
 from ._penalties import PenaltyWeights
-from ._solvers import _exact, _sgd
+from ._solvers import _exact, _new_tasks, _sgd
 from ._weighting import STRATEGIES, initial_task_weights
 
 # Constraints of the parameters every estimator has (a family adds its own).
@@ -79,6 +86,7 @@ COMMON_PARAMETER_CONSTRAINTS = {
 }
 CLASSIFIER_PARAMETER_CONSTRAINTS = {
     "missing_label": [numbers.Real, str, None],
+    "prediction_penalty": [NonNegative()],
 }
 REGRESSOR_PARAMETER_CONSTRAINTS = {
     "loss": [StrOptions(set(REGRESSION_LOSSES))],
@@ -139,6 +147,15 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         supports)."""
         options = (isinstance(self.task_weights, str) and self.task_weights != "uniform",
                    self.early_stopping)
+        if getattr(self, "prediction_penalty", 0.0) > 0 and self.solver != "exact":
+            exact = (self.solver == "auto" and device == "cpu" and not any(options)
+                     and X.size <= EXACT_MAX_ELEMENTS)
+            if not exact:
+                raise ValueError(
+                    "prediction_penalty is trained by the exact solver, on the CPU, with "
+                    "fixed task weights and without early_stopping, on X of at most "
+                    f"{EXACT_MAX_ELEMENTS:.0e} entries; use solver='exact' (or "
+                    "prediction_penalty=0 with solver='sgd').")
         if self.solver == "exact":
             if options[0]:
                 raise ValueError(
@@ -175,8 +192,8 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _task_graph(self, Y, sample_weight, layout):
         """The task graph to fit with: given, estimated from ``Y``, or none."""
         if self.task_graph is None:
-            return np.zeros((layout.n_tasks, layout.n_tasks))
-        if isinstance(self.task_graph, str):
+            graph = np.zeros((layout.n_tasks, layout.n_tasks))
+        elif isinstance(self.task_graph, str):
             # A task without a target has no relatedness to estimate: no edge.
             values, kind = self._encode(Y, layout)
             # Nor to a single-class task: it has no weights to pull together.
@@ -188,7 +205,10 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         else:
             graph = self.task_graph
         n_out = layout.n_out if self.graph_penalty > 0 else None
-        return check_task_graph(graph, layout.n_tasks, n_out)
+        graph = check_task_graph(graph, layout.n_tasks, n_out)
+        if getattr(self, "prediction_penalty", 0.0) > 0:
+            _check_prediction_graph(graph, layout)
+        return graph
 
     def _problem(self, X, obs, layout, graph, device="cpu"):
         return Problem(X, obs, layout, self._penalty_weights(graph, layout, X.shape[1]),
@@ -205,7 +225,8 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             l2_shared=0.0 if self.shared_alpha is None else float(self.shared_alpha),
             l2_intercepts=float(self.intercept_alpha) if self.fit_intercept else 0.0,
             intercept_group=group, intercept_offset=layout.mean,
-            n_groups=group_count(group))
+            n_groups=group_count(group),
+            prediction_kl=float(getattr(self, "prediction_penalty", 0.0)))
 
     @fit_context
     def fit(self, X, y, sample_weight=None):
@@ -259,6 +280,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             train_weight[val_rows] = 0.0
         layout = self._layout(Y, train_weight)
         obs = self._observations(Y, train_weight, layout)
+        self._observation_unit = observed_weight_per_task(obs, layout.n_tasks)
         _warn_tasks_without_targets(obs, layout, type(self).__name__)
         if self.early_stopping:
             X_val = X[val_rows] if not is_gpu_array(X) else _gpu_rows(X, val_rows)
@@ -275,6 +297,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         state, weights, log, n_iter = self._solve(problem, state, weighting, rng,
                                                   self._use_exact(X, device), validation)
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self._store_residuals(X, obs, layout)
         self.task_graph_ = graph
         self.n_iter_ = n_iter
         if validation is not None:
@@ -322,6 +345,9 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return log
 
     def _partial_fit(self, X, Y, sample_weight, classes):
+        if getattr(self, "prediction_penalty", 0.0) > 0:
+            raise ValueError("prediction_penalty is trained by the exact solver of fit; "
+                             "partial_fit runs SGD epochs: set prediction_penalty=0.")
         first = not hasattr(self, "_state")
         if first:
             self._set_task_names(Y)
@@ -345,6 +371,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             rng, layout, state = self._rng, self._layout_, self._state
             obs = self._observations(Y, sample_weight, layout)
             weighting, graph = self._weighting, self.task_graph_
+        self._observation_unit = observed_weight_per_task(obs, layout.n_tasks)
         absent = tasks_without_targets(obs, layout.n_tasks)
         before = state.copy() if absent.size else None
         problem = self._problem(X, obs, layout, graph, device)
@@ -359,6 +386,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             state.keep_outputs(before, np.isin(layout.output_task, absent))
         previous = getattr(self, "loss_curve_", []) if not first else []
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
+        self._store_residuals(X, obs, layout)
         self.loss_curve_ = list(previous) + self.loss_curve_
         self.task_graph_ = graph
         self.n_iter_ += 1
@@ -388,8 +416,17 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
     def _store(self, state, layout, one_d, weighting, log, rng):
         """Set the fitted attributes (user units) from the solver's state."""
-        self._state, self._layout_, self._one_d = state, layout, one_d
+        self._store_model(state, layout, one_d)
         self._weighting, self._rng = weighting, rng
+        self.task_weights_ = np.asarray(weighting[1], dtype=np.float64).copy()
+        self.loss_curve_ = list(log.loss_curve)
+        if log.loss_curve:
+            self.best_loss_ = float(np.min(log.loss_curve))
+
+    def _store_model(self, state, layout, one_d, shared_intercept=None):
+        """The model's fitted attributes; ``shared_intercept`` (per group)
+        when it is not the mean of the intercepts (tasks added later)."""
+        self._state, self._layout_, self._one_d = state, layout, one_d
         self.coef_, self.intercept_ = _user_parameters(state, layout)
         k = self._latent(state.U.shape[1])[0]
         setattr(self, self._factor_attribute, state.U[:k].copy())
@@ -398,17 +435,15 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_groups = group_count(group)
         if self.shared_alpha is not None:
             self.shared_coef_ = state.U[k:].copy()
-        counts = np.maximum(np.bincount(group, minlength=n_groups), 1)
-        self.shared_intercept_ = np.bincount(group, weights=self.intercept_,
-                                             minlength=n_groups) / counts
+        if shared_intercept is None:
+            counts = np.maximum(np.bincount(group, minlength=n_groups), 1)
+            shared_intercept = np.bincount(group, weights=self.intercept_,
+                                           minlength=n_groups) / counts
+        self.shared_intercept_ = shared_intercept
         if layout.classes is not None:
             self.classes_ = _shared_classes(layout.classes, one_d)
             self.output_task_ = layout.output_task
-        self.task_weights_ = np.asarray(weighting[1], dtype=np.float64).copy()
-        self.loss_curve_ = list(log.loss_curve)
         self.n_tasks_ = layout.n_tasks
-        if log.loss_curve:
-            self.best_loss_ = float(np.min(log.loss_curve))
 
     def _validation_scorer(self, X_val, Y_val, sw_val, layout):
         """Score of a solver state on the held-out samples (-inf if undefined)."""
@@ -422,6 +457,155 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 return -np.inf
 
         return score
+
+    # ------------------------------------------------------------------ #
+    # New tasks on a fitted model                                        #
+    # ------------------------------------------------------------------ #
+    def fit_new_tasks(self, X, y, sample_weight=None):
+        """Add tasks to the fitted model, fitting only their own parts.
+
+        The shared part stays as fitted: the shared factor, the shared
+        weights ``shared_coef_`` and intercepts ``shared_intercept_``. Each
+        new task gets its head and intercept at the exact optimum of its part
+        of the objective, with the fitted penalties: the same loss, the same
+        head penalty and intercept shrinkage towards ``shared_intercept_``,
+        and each observation weighted as a training observation was
+        (``loss_weighting``). A task without an observed target is the
+        shared part: its prediction is the model's zero-shot prediction.
+
+        The new tasks follow the fitted ones: ``predict`` then returns
+        ``n_tasks_`` columns, the new tasks last. The fitted tasks'
+        predictions do not change. The fit runs on the CPU; it costs one
+        pass over the new tasks' rows and a small solve per task (squared
+        loss), or an L-BFGS solve of the new heads (other losses).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples of the new tasks.
+        y : array-like of shape (n_samples, n_new_tasks) or (n_samples,)
+            Targets of the new tasks; NaN (or ``missing_label`` for
+            classifiers) marks a missing target. A 1-D ``y`` is one new task.
+            A new classification task's classes must be classes of the fitted
+            tasks of its kind (binary or multiclass), which share a component
+            with it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample.
+
+        Returns
+        -------
+        self : object
+            The estimator, with the new tasks added.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastmtl import SharedLatentRegressor
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.standard_normal((200, 4))
+        >>> slopes = np.array([1.0, -2.0, 0.5, 0.0])
+        >>> Y = X @ slopes[:, None] + rng.standard_normal((200, 3)) * 0.1
+        >>> model = SharedLatentRegressor().fit(X, Y)
+        >>> X_new = rng.standard_normal((5, 4))
+        >>> y_new = X_new @ slopes + 0.3
+        >>> model.fit_new_tasks(X_new, y_new).n_tasks_
+        4
+        >>> model.predict(X).shape
+        (200, 4)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
+                          order="C")
+        Y, _ = check_targets(_host(y), X.shape[0], context=type(self).__name__,
+                             numeric=self._numeric_targets)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                             ensure_non_negative=True)
+        seen = np.any(self._observed(Y) & (sample_weight[:, None] > 0), axis=1)
+        X, Y, sample_weight = X[seen], Y[seen], sample_weight[seen]
+        old = self._layout_
+        layout = self._new_task_layout(Y, sample_weight)
+        merged = merge_layouts(old, layout)
+        group = self._new_task_groups(merged)
+        if seen.any():
+            obs = self._observations(Y, sample_weight, layout)
+            if self.loss_weighting == "observation":  # the fit's unit, not theirs
+                obs.weight *= observed_weight_per_task(obs, layout.n_tasks) / \
+                    self._observation_unit
+        else:
+            obs = no_observations(0, layout.n_tasks)
+        k = self._latent(X.shape[1])[0]
+        new = slice(old.n_outputs, merged.n_outputs)
+        penalties = self._penalty_weights(np.zeros((layout.n_tasks,) * 2), layout,
+                                          X.shape[1])._replace(
+            l2_factor=0.0, l2_shared=0.0, intercept_group=group[new],
+            intercept_center=np.asarray(self.shared_intercept_, dtype=np.float64))
+        state = FactorState(U=self._state.U, V=np.zeros((layout.n_outputs, self._state.U.shape[0])),
+                            b=np.zeros(layout.n_outputs))
+        if self._state.U.shape[0] > k:  # the shared component's fixed 1s
+            state.V[np.arange(layout.n_outputs), k + group[new]] = 1.0 / layout.scale
+        if self.fit_intercept:  # start from the shared intercepts
+            state.b[:] = (self.shared_intercept_[group[new]] - layout.mean) / layout.scale
+        problem = Problem(X, obs, layout, penalties, self.fit_intercept)
+        log = _new_tasks.solve(problem, state, np.full(layout.n_tasks, 1.0 / old.n_tasks),
+                               max_iter=EXACT_ITERATIONS_PER_EPOCH * self.max_iter,
+                               tol=EXACT_FTOL,
+                               parallel=_sgd.use_threads(problem, state.U.shape[0], X.shape[0]))
+        if not log.converged:
+            warnings.warn(
+                f"{type(self).__name__}.fit_new_tasks stopped before convergence after "
+                f"{log.n_iter} iterations ({log.message}). Consider increasing max_iter.",
+                ConvergenceWarning)
+        if not state.parameters_finite():
+            raise TrainingDivergedError(
+                f"{type(self).__name__}.fit_new_tasks left non-finite parameters; "
+                "standardise X (e.g. with StandardScaler) or raise the penalties.")
+        fitted_residuals = getattr(self, "residual_variance_", None)
+        self._add_tasks(state, merged, y)
+        if fitted_residuals is not None:
+            self._store_residuals(X, obs, layout, _user_parameters(state, layout),
+                                  pooled=self._pooled_residual_variance)
+            self.residual_variance_ = np.concatenate([fitted_residuals,
+                                                      self.residual_variance_])
+        return self
+
+    def _new_task_groups(self, merged):
+        """The output groups of the fitted tasks followed by new ones (see
+        ``_layout.output_groups``); a new output must join a fitted group,
+        whose shared component and intercept it takes."""
+        group, old = output_groups(merged), output_groups(self._layout_)
+        n_old = old.shape[0]
+        fitted = set(old.tolist())
+        if np.array_equal(group[:n_old], old):
+            unknown = [o for o in range(n_old, group.shape[0]) if group[o] not in fitted]
+        else:  # the numbering moved: a new kind of output
+            unknown = list(range(n_old, group.shape[0]))
+        if unknown:
+            t = int(merged.output_task[unknown[0]]) - self._layout_.n_tasks
+            raise ValueError(
+                f"New task {t} (classes {merged.classes[t + self._layout_.n_tasks].tolist()}) "
+                "shares no component with the fitted tasks: a new binary task needs "
+                "fitted binary tasks, and a new multiclass task's classes must be "
+                "classes of fitted multiclass tasks.")
+        return group
+
+    def _add_tasks(self, new_state, merged, y):
+        """Append the new tasks' heads and intercepts (``new_state``) to the
+        fitted model; the shared part and the fitted tasks stay as they are."""
+        old_state, n_new = self._state, merged.n_tasks - self.n_tasks_
+        state = FactorState(U=old_state.U, V=np.vstack([old_state.V, new_state.V]),
+                            b=np.concatenate([old_state.b, new_state.b]))
+        names = getattr(self, "task_names_", None)
+        self._store_model(state, merged, one_d=False, shared_intercept=self.shared_intercept_)
+        self._set_task_names(y)
+        if names is not None and hasattr(self, "task_names_"):
+            self.task_names_ = np.concatenate([names, self.task_names_])
+        elif hasattr(self, "task_names_"):
+            del self.task_names_
+        self.task_weights_ = np.concatenate([self.task_weights_, np.ones(n_new)])
+        self._weighting = (self._weighting[0], self.task_weights_.copy())
+        graph = np.zeros((merged.n_tasks,) * 2)
+        graph[:self.task_graph_.shape[0], :self.task_graph_.shape[1]] = self.task_graph_
+        self.task_graph_ = graph
 
     # ------------------------------------------------------------------ #
     # Using a fitted model                                               #
@@ -548,6 +732,23 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return _objective.task_gradients(problem, self._state if state is None else state)
 
 
+def _check_prediction_graph(graph, layout):
+    """``prediction_penalty`` compares the probabilities of linked tasks: they
+    need a link, and the same classes."""
+    if not np.any(graph):
+        raise ValueError("prediction_penalty pulls the tasks that task_graph links "
+                         "together; give a task_graph with some link.")
+    for s, t in zip(*np.nonzero(graph)):
+        same = (layout.n_out[s] == layout.n_out[t] > 0
+                and np.array_equal(layout.classes[s], layout.classes[t]))
+        if not same:
+            raise ValueError(
+                f"task_graph links tasks {s} and {t}, whose classes differ "
+                f"({layout.classes[s].tolist()} and {layout.classes[t].tolist()}); "
+                "prediction_penalty compares the probabilities of tasks with the "
+                "same classes.")
+
+
 def _host(x):
     """A NumPy copy of a GPU result (scores, labels and probabilities are
     computed on the host from the GPU's decision values); else ``x``."""
@@ -615,6 +816,48 @@ class MultiTaskRegressorMixin:
     def _layout(self, Y, sample_weight, classes=None):
         return regression_layout(Y.astype(np.float64, copy=False), sample_weight,
                                  self.fit_intercept, REGRESSION_LOSSES[self.loss])
+
+    def _observed(self, Y):
+        return ~np.isnan(Y.astype(np.float64, copy=False))
+
+    def _predictive_distributions(self, X):
+        """Each task's Gaussian predictive distribution on every row of ``X``:
+        ``("gaussian", means, variances)``, means ``(n_samples, n_tasks)`` (the
+        predictions) and ``residual_variance_``."""
+        return "gaussian", _host(self._decision(X)), self.residual_variance_
+
+    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None):
+        """``residual_variance_``: each task's weighted mean squared training
+        residual (the variance of its Gaussian predictive distribution, see
+        ``fastmtl.relatedness.prediction_divergence``). A task with fewer than
+        two observed targets, or fitted exactly, takes the pooled value (of
+        these tasks, or ``pooled``)."""
+        coef, intercept = (self.coef_, self.intercept_) if parameters is None else parameters
+        rows = np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
+        task = obs.task
+        if is_gpu_array(X):
+            decision = _host(self._affine(X, coef, intercept))[rows, task]
+        else:
+            decision = np.einsum("ij,ij->i", X[rows], coef[task]) + intercept[task]
+        residual = layout.mean[task] + layout.scale[task] * obs.target - decision
+        n_tasks = layout.n_tasks
+        sse = np.bincount(task, weights=obs.weight * residual ** 2, minlength=n_tasks)
+        weight = np.bincount(task, weights=obs.weight, minlength=n_tasks)
+        count = np.bincount(task, minlength=n_tasks)
+        if pooled is None:
+            pooled = sse.sum() / weight.sum() if weight.sum() > 0 else 1.0
+            self._pooled_residual_variance = pooled
+        with np.errstate(invalid="ignore", divide="ignore"):
+            variance = sse / weight
+        fallback = (count < 2) | ~(variance > 0)
+        variance[fallback] = pooled
+        self.residual_variance_ = np.maximum(variance, np.finfo(np.float64).tiny)
+
+    def _new_task_layout(self, Y, sample_weight):
+        """Layout of tasks added to the fitted model (``fit_new_tasks``)."""
+        if not np.any(self._observed(Y) & (sample_weight[:, None] > 0)):
+            return unobserved_regression_layout(Y.shape[1], REGRESSION_LOSSES[self.loss])
+        return self._layout(Y, sample_weight)
 
     def _observations(self, Y, sample_weight, layout):
         return regression_observations(Y.astype(np.float64, copy=False), sample_weight,
@@ -718,6 +961,31 @@ class MultiTaskClassifierMixin:
         # (its intercept stays finite), instead of predicting it for sure.
         widen = self.fit_intercept and self.intercept_alpha > 0
         return classification_layout(Y, observed, classes, widen_single_class=widen)
+
+    def _store_residuals(self, X, obs, layout, parameters=None):
+        """Classifiers' predictive distributions are their probabilities."""
+
+    def _predictive_distributions(self, X):
+        """Each task's predictive distribution on every row of ``X``:
+        ``("categorical", log_proba, classes)``, one ``(n_samples,
+        n_classes_t)`` array of log-probabilities per task and its classes."""
+        decision = _host(self._decision(X))
+        layout = self._layout_
+        log_proba = []
+        for t in range(layout.n_tasks):
+            start, n_out = layout.out_start[t], layout.n_out[t]
+            log_proba.append(layout.loss(t).predict_log_proba(
+                decision[:, start:start + n_out]))
+        return "categorical", log_proba, list(layout.classes)
+
+    def _new_task_layout(self, Y, sample_weight):
+        """Layout of tasks added to the fitted model (``fit_new_tasks``): a
+        task's classes follow the rules of ``fit``, with the fitted tasks'."""
+        observed = self._observed(Y) & (sample_weight[:, None] > 0)
+        widen = self.fit_intercept and self.intercept_alpha > 0
+        classes = new_task_classes(self._layout_.classes, observed_classes(Y, observed),
+                                   widen)
+        return classification_layout(Y, observed, classes)
 
     def _observations(self, Y, sample_weight, layout):
         codes = encode_labels(Y, self._observed(Y), layout.classes)

@@ -381,7 +381,7 @@ def cv_doc(title, intro, family_doc, first, tuned, grid_parameter, grid_note, ex
     names = ["shared_alpha", "loss_weighting", "solver", "task_weights", "task_graph",
              "graph_penalty", "learning_rate", "batch_size", "max_iter", "tol",
              "n_iter_no_change", "fit_intercept", "random_state", "verbose", "device",
-             "loss", "missing_label"]
+             "loss", "missing_label", "prediction_penalty"]
     params = (select_entries(family_doc, "Parameters", first)
               + fill_doc(CV_DOC, tuned=tuned, grid_parameter=grid_parameter,
                          grid_note=grid_note, intercept_grid=intercept_grid).lstrip("\n")

@@ -211,6 +211,22 @@ def regression_layout(Y, sample_weight, fit_intercept, kind=SQUARED):
     )
 
 
+def unobserved_regression_layout(n_tasks, kind):
+    """Layout of regression tasks without any observed target (internal units
+    are the user's)."""
+    return TaskLayout(kind=np.full(n_tasks, kind, dtype=np.int64),
+                      out_start=np.arange(n_tasks, dtype=np.int64),
+                      n_out=np.ones(n_tasks, dtype=np.int64), mean=np.zeros(n_tasks),
+                      scale=np.ones(n_tasks))
+
+
+def no_observations(n_samples, n_tasks):
+    """The :class:`Observations` of targets that are all missing."""
+    return Observations(ptr=np.zeros(n_samples + 1, dtype=np.int64),
+                        task=np.zeros(0, dtype=np.int64), target=np.zeros(0),
+                        weight=np.zeros(0), task_weight_sum=np.ones(n_tasks))
+
+
 def regression_observations(Y, sample_weight, layout, per_observation=False):
     return build_observations(Y, sample_weight, layout.mean, layout.scale,
                               per_observation)
@@ -246,12 +262,7 @@ def classification_layout(Y, observed, classes=None, widen_single_class=False):
     """
     n_tasks = Y.shape[1]
     if classes is None:
-        classes = [None] * n_tasks
-        for t in range(n_tasks):
-            labels = Y[observed[:, t], t]
-            if labels.size:
-                check_classification_task(labels, t)
-                classes[t] = np.unique(labels)
+        classes = observed_classes(Y, observed)
         if widen_single_class:
             classes = _classes_of_single_class_tasks(classes)
         classes = _classes_of_unlabelled_tasks(classes)
@@ -268,7 +279,30 @@ def classification_layout(Y, observed, classes=None, widen_single_class=False):
                       classes=classes)
 
 
-def _classes_of_unlabelled_tasks(classes):
+def observed_classes(Y, observed):
+    """Each task's observed classes (``None`` for a task without a label)."""
+    classes = [None] * Y.shape[1]
+    for t in range(Y.shape[1]):
+        labels = Y[observed[:, t], t]
+        if labels.size:
+            check_classification_task(labels, t)
+            classes[t] = np.unique(labels)
+    return classes
+
+
+def new_task_classes(fitted, classes, widen_single_class):
+    """The classes of tasks added to a fitted model (``classes`` as
+    ``observed_classes`` gives them), by the rules of ``classification_layout``
+    applied with the fitted tasks' ``fitted`` classes: a task that saw one
+    class (with ``widen_single_class``) or none takes the classes the fitted
+    tasks share."""
+    merged = list(fitted) + list(classes)
+    if widen_single_class:
+        merged = _classes_of_single_class_tasks(merged)
+    return _classes_of_unlabelled_tasks(merged, "give those tasks labels")[len(fitted):]
+
+
+def _classes_of_unlabelled_tasks(classes, remedy=None):
     """A task without a label takes the classes that all labelled tasks share."""
     seen = [c for c in classes if c is not None]
     if not seen:
@@ -280,8 +314,9 @@ def _classes_of_unlabelled_tasks(classes):
         unlabelled = [t for t, c in enumerate(classes) if c is None]
         raise ValueError(
             f"Task(s) {unlabelled} have no observed label and the labelled tasks "
-            "have different classes, so their classes are unknown; give every "
-            "task's classes with partial_fit(..., classes=...) or drop those tasks."
+            "have different classes, so their classes are unknown; "
+            + (remedy or "give every task's classes with partial_fit(..., classes=...)")
+            + " or drop those tasks."
         )
     return [shared if c is None else c for c in classes]
 
@@ -321,6 +356,25 @@ def _classes_of_single_class_tasks(classes):
 def group_count(group):
     """How many groups ``output_groups`` made (at least one)."""
     return int(group.max(initial=0)) + 1
+
+
+def merge_layouts(first, second):
+    """One layout of ``first``'s tasks followed by ``second``'s."""
+    n_out = np.concatenate([first.n_out, second.n_out])
+    out_start = np.zeros(n_out.shape[0], dtype=np.int64)
+    np.cumsum(n_out[:-1], out=out_start[1:])
+    classes = None if first.classes is None else list(first.classes) + list(second.classes)
+    return TaskLayout(kind=np.concatenate([first.kind, second.kind]), out_start=out_start,
+                      n_out=n_out, mean=np.concatenate([first.mean, second.mean]),
+                      scale=np.concatenate([first.scale, second.scale]), classes=classes)
+
+
+def observed_weight_per_task(obs, n_tasks):
+    """``W / T``: the sample weight of all observed targets over the number of
+    tasks (the unit of ``loss_weighting="observation"``, see
+    ``build_observations``)."""
+    seen = np.bincount(obs.task, minlength=n_tasks) > 0
+    return float(obs.task_weight_sum[seen].sum()) / n_tasks
 
 
 def tasks_without_targets(obs, n_tasks):

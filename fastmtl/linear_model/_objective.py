@@ -8,7 +8,7 @@ import numpy as np
 
 from .._config import SGD_BLOCK_ROWS
 from ._model import Params
-from ._penalties import add_smooth_penalties, l1_value
+from ._penalties import add_prediction_divergence, add_smooth_penalties, freeze, l1_value
 from ._solvers import _sgd_cpu
 
 
@@ -44,6 +44,11 @@ def objective_and_gradient(problem, state, task_factor, rows=None, parallel=True
                                   grad.V, grad.b)
     value = float(task_factor @ task_loss) + smooth
     value += l1_value(state.V, pen.l1_heads, layout.scale, pen.n_latent)
+    if pen.prediction_kl != 0.0:
+        value += add_prediction_divergence(problem.X[rows], state.U, state.V, state.b, layout,
+                                           pen.graph, pen.prediction_kl, grad.U, grad.V,
+                                           grad.b)
+        freeze(grad.U, grad.V, pen.n_latent, pen.latent_frozen)
     if not problem.fit_intercept:
         grad.b[:] = 0.0
     return value, grad, task_loss

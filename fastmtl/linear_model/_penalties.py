@@ -17,11 +17,20 @@ in the user's units:
     (pulls linked tasks' weight vectors together).
 ``l2_shared``
     ``l2_shared / 2 ||W_0||^2``: ridge on the shared rows of ``U`` (below).
+``prediction_kl`` with ``graph``
+    ``prediction_kl sum_st A_st mean_x KL(p_s(. | x) || p_t(. | x))`` over
+    the training samples: pulls linked classification tasks' predictions
+    together rather than their weights (a distillation-style penalty).
+    It depends on the data, so it is assembled with the data term
+    (:func:`add_prediction_divergence`), by the exact solver only.
 ``l2_intercepts``
     ``l2_intercepts / 2 sum_o (B_o - mean_{g(o)} B)^2`` with ``B_o`` output
     ``o``'s intercept in user units: the intercepts ``B_o = b_0g + c_o`` with
     a free common ``b_0g`` per group and a ridge on the offsets ``c_o``,
-    with ``b_0g`` solved out (at its optimum it is the group's mean).
+    with ``b_0g`` solved out (at its optimum it is the group's mean); or,
+    given ``intercept_center`` (one value per group), ``b_0g`` fixed there:
+    the intercepts of tasks added to a fitted model are shrunk towards the
+    fitted model's shared intercepts, not towards their own mean.
 
 The shared component: ``U``'s rows from ``n_latent`` on are the weights
 ``W_0`` shared by all tasks (one row per group: one for regression and
@@ -59,6 +68,8 @@ class PenaltyWeights(NamedTuple):
     intercept_group: np.ndarray = np.zeros(0, dtype=np.int64)  # (n_outputs,)
     intercept_offset: np.ndarray = np.zeros(0)  # (n_outputs,) mu_o
     n_groups: int = 1
+    intercept_center: np.ndarray = np.zeros(0)  # (n_groups,) fixed b_0g, or none
+    prediction_kl: float = 0.0
 
 
 def frozen_factor_row(c, n_latent, latent_frozen):
@@ -161,12 +172,17 @@ _intercept_shrinkage = njit(inline="always", **JIT_OPTIONS)(intercept_shrinkage)
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def add_intercept_shrinkage(b, out_scale, offset, group, n_groups, weight, gb, value):
-    """Shrinkage of the intercepts towards their group's mean: gradient into ``gb``."""
+def add_intercept_shrinkage(b, out_scale, offset, group, n_groups, weight, center, gb,
+                            value):
+    """Shrinkage of the intercepts towards their group's mean (or towards
+    ``center`` when it is given): gradient into ``gb``."""
     if weight == 0.0 or b.shape[0] == 0:
         return value
     means = np.empty(n_groups)
-    group_means(b, out_scale, offset, group, n_groups, means)
+    if center.shape[0] > 0:
+        means[:] = center
+    else:
+        group_means(b, out_scale, offset, group, n_groups, means)
     for o in range(b.shape[0]):
         v, g = _intercept_shrinkage(b[o], out_scale[o], offset[o], means[group[o]], weight)
         value += v
@@ -245,7 +261,8 @@ def add_smooth_penalties(U, V, b, outputs, penalties, gU, gV, gb):
                       penalties.graph_weight, gU, gV, value)
     value = add_intercept_shrinkage(b, outputs.scale, penalties.intercept_offset,
                                     penalties.intercept_group, penalties.n_groups,
-                                    penalties.l2_intercepts, gb, value)
+                                    penalties.l2_intercepts, penalties.intercept_center,
+                                    gb, value)
     freeze(gU, gV, k, penalties.latent_frozen)
     return value
 
@@ -255,3 +272,54 @@ def l1_value(V, weight, out_scale, n_latent):
     if not weight:
         return 0.0
     return weight * float(np.sum(np.abs(V[:, :n_latent]) * out_scale[:, None]))
+
+
+def add_prediction_divergence(X, U, V, b, layout, graph, weight, gU, gV, gb):
+    """The prediction-divergence penalty ``weight sum_st A_st mean_x KL(p_s(x)
+    || p_t(x))`` over the rows of ``X`` (classification tasks; linked tasks
+    have the same classes): gradient into ``gU``, ``gV``, ``gb``; returns
+    its value.
+
+    Vectorised over the tasks that share classes (``P`` their probabilities,
+    ``(n, T_g, C)``, ``r`` and ``c`` the graph's row and column sums): with
+    ``M_s = r_s log p_s - sum_t A_st log p_t``, the value is ``sum p_s . M_s``
+    and the derivative in task ``s``'s scores is ``p_s (M_s - p_s . M_s) +
+    c_s p_s - sum_u A_us p_u`` (a binary task's one score is its second
+    class's column). A few matrix products per evaluation: the exact solver
+    calls it once per iteration.
+    """
+    if weight == 0.0 or not np.any(graph):
+        return 0.0
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[0]
+    if n == 0:
+        return 0.0
+    Z = X @ U.T
+    F = Z @ V.T + b
+    GF = np.zeros_like(F)
+    groups = {}
+    for t in np.flatnonzero(layout.n_out > 0):
+        key = (int(layout.n_out[t]), tuple(np.asarray(layout.classes[t]).tolist()))
+        groups.setdefault(key, []).append(t)
+    value = 0.0
+    for (n_out, _), tasks in groups.items():
+        A = graph[np.ix_(tasks, tasks)]
+        if not np.any(A):
+            continue
+        columns = [np.arange(layout.out_start[t], layout.out_start[t] + n_out) for t in tasks]
+        loss = layout.loss(tasks[0])
+        LP = np.stack([loss.predict_log_proba(F[:, cols]) for cols in columns], axis=1)
+        P = np.exp(LP)
+        M = A.sum(axis=1)[None, :, None] * LP - np.einsum("st,xtc->xsc", A, LP)
+        PM = np.einsum("xsc,xsc->xs", P, M)
+        value += weight / n * PM.sum()
+        G = (P * (M - PM[:, :, None]) + A.sum(axis=0)[None, :, None] * P
+             - np.einsum("us,xuc->xsc", A, P)) * (weight / n)
+        if n_out == 1:  # a binary task's score is its second class's
+            G = G[:, :, 1:]
+        for i, cols in enumerate(columns):
+            GF[:, cols] += G[:, i, :]
+    gV += GF.T @ Z
+    gU += (GF @ V).T @ X
+    gb += GF.sum(axis=0)
+    return float(value)

@@ -17,6 +17,7 @@ from ._shared_latent import (
     _SHARED_DOC,
     CLASSIFIER_ATTRIBUTES,
     CLASSIFIER_PARAMS,
+    REGRESSOR_ATTRIBUTES,
     REGRESSOR_PARAMS,
     fill_doc,
 )
@@ -150,7 +151,8 @@ class SharedCodebookRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedCo
 
 SharedCodebookRegressor.__doc__ = _codebook_doc(
     "Multi-task regression with a shared dictionary and sparse task codes (GO-MTL).\n",
-    "tasks", "task", extra_params=REGRESSOR_PARAMS)
+    "tasks", "task", extra_params=REGRESSOR_PARAMS,
+    extra_attributes=REGRESSOR_ATTRIBUTES)
 
 
 class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedCodebook):
@@ -164,7 +166,7 @@ class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _Share
                  warm_start=False, random_state=None, verbose=0, device="auto",
                  shared_alpha=1e-4, intercept_alpha=1e-3, loss_weighting="observation",
                  solver="auto",
-                 missing_label=None):
+                 missing_label=None, prediction_penalty=0.0):
         super().__init__(
             n_atoms, alpha=alpha, shared_alpha=shared_alpha,
             intercept_alpha=intercept_alpha, sparsity=sparsity, task_weights=task_weights,
@@ -175,6 +177,7 @@ class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _Share
             warm_start=warm_start, random_state=random_state, verbose=verbose,
             device=device, loss_weighting=loss_weighting, solver=solver)
         self.missing_label = missing_label
+        self.prediction_penalty = prediction_penalty
 
 
 SharedCodebookClassifier.__doc__ = _codebook_doc(
@@ -263,7 +266,7 @@ class SharedCodebookClassifierCV(_SharedCodebookCV, SharedCodebookClassifier):
                  task_weights="uniform", task_graph=None, graph_penalty=0.0,
                  learning_rate=0.01, batch_size=256, max_iter=200, tol=1e-4,
                  n_iter_no_change=5, fit_intercept=True, random_state=None, verbose=0,
-                 device="auto", missing_label=None):
+                 device="auto", missing_label=None, prediction_penalty=0.0):
         super().__init__(
             n_atoms, alpha=alpha, sparsities=sparsities, intercept_alphas=intercept_alphas,
             cv=cv, shared_alpha=shared_alpha, loss_weighting=loss_weighting,
@@ -273,6 +276,7 @@ class SharedCodebookClassifierCV(_SharedCodebookCV, SharedCodebookClassifier):
             n_iter_no_change=n_iter_no_change, fit_intercept=fit_intercept,
             random_state=random_state, verbose=verbose, device=device)
         self.missing_label = missing_label
+        self.prediction_penalty = prediction_penalty
 
 
 _SPARSITY_GRID_NOTE = "; None means ``np.logspace(-3, 0, 4)``"

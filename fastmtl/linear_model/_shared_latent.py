@@ -177,6 +177,14 @@ default="uniform"
 {extra_attributes}"""
 
 
+REGRESSOR_ATTRIBUTES = """    residual_variance_ : ndarray of shape (n_tasks,)
+        Each task's weighted mean squared training residual (the pooled one
+        for a task with fewer than two targets): the variance of its Gaussian
+        predictive distribution in
+        :func:`fastmtl.relatedness.prediction_divergence`.
+"""
+
+
 REGRESSOR_PARAMS = """    loss : {"squared_error", "huber"}, default="squared_error"
         Each task's loss. "huber" is squared for residuals up to 1.35 times
         the task's training standard deviation and linear beyond, so that a
@@ -258,7 +266,7 @@ class SharedLatentRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedLate
 SharedLatentRegressor.__doc__ = (
     "Multi-task regression in a shared low-rank latent space.\n"
     + fill_doc(_SHARED_DOC, outputs="tasks", output="task", extra_params=REGRESSOR_PARAMS,
-                         extra_attributes="")
+                         extra_attributes=REGRESSOR_ATTRIBUTES)
     + """
     Examples
     --------
@@ -284,7 +292,7 @@ class SharedLatentClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedL
                  warm_start=False, random_state=None, verbose=0, device="auto",
                  shared_alpha=1e-4, intercept_alpha=1e-3, loss_weighting="observation",
                  solver="auto",
-                 missing_label=None):
+                 missing_label=None, prediction_penalty=0.0):
         super().__init__(
             n_components, alpha=alpha, shared_alpha=shared_alpha,
             intercept_alpha=intercept_alpha, task_weights=task_weights, task_graph=task_graph,
@@ -295,6 +303,7 @@ class SharedLatentClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedL
             warm_start=warm_start, random_state=random_state, verbose=verbose,
             device=device, loss_weighting=loss_weighting, solver=solver)
         self.missing_label = missing_label
+        self.prediction_penalty = prediction_penalty
 
 
 CLASSIFIER_PARAMS = """    missing_label : scalar or None, default=None
@@ -302,6 +311,13 @@ CLASSIFIER_PARAMS = """    missing_label : scalar or None, default=None
         matrices (NaN, and None in object arrays, always do). The default keeps
         every value a label, so that -1/+1 binary labels work as they do in
         scikit-learn.
+    prediction_penalty : float, default=0.0
+        Strength ``lambda`` of the prediction-divergence penalty ``lambda
+        sum_st A_st mean_x KL(p_s(. | x) || p_t(. | x))`` over the training
+        samples, for the tasks ``task_graph`` links (which must have the same
+        classes): it pulls linked tasks' predicted probabilities together,
+        where ``graph_penalty`` pulls their weights. Trained by the exact
+        solver (``solver="exact"``, or "auto" on the CPU).
 """
 CLASSIFIER_ATTRIBUTES = """    classes_ : ndarray or list of ndarray
         Classes of each task: a list with one array per task, or a single
@@ -414,7 +430,7 @@ class SharedLatentClassifierCV(_SharedLatentCV, SharedLatentClassifier):
                  task_weights="uniform", task_graph=None, graph_penalty=0.0,
                  learning_rate=0.01, batch_size=256, max_iter=200, tol=1e-4,
                  n_iter_no_change=5, fit_intercept=True, random_state=None, verbose=0,
-                 device="auto", missing_label=None):
+                 device="auto", missing_label=None, prediction_penalty=0.0):
         super().__init__(
             n_components, alphas=alphas, intercept_alphas=intercept_alphas, cv=cv,
             shared_alpha=shared_alpha, loss_weighting=loss_weighting, solver=solver,
@@ -423,6 +439,7 @@ class SharedLatentClassifierCV(_SharedLatentCV, SharedLatentClassifier):
             tol=tol, n_iter_no_change=n_iter_no_change, fit_intercept=fit_intercept,
             random_state=random_state, verbose=verbose, device=device)
         self.missing_label = missing_label
+        self.prediction_penalty = prediction_penalty
 
 
 _ALPHA_GRID_NOTE = "; None means ``np.logspace(-3, 2, {n})``"

@@ -1,6 +1,6 @@
 """How related are the tasks? Measures, a graph built from them, and a heatmap.
 
-Three views of relatedness, each a ``(n_tasks, n_tasks)`` matrix:
+Four views of relatedness, each a ``(n_tasks, n_tasks)`` matrix:
 
 - :func:`task_correlation`: Pearson correlation of the targets, on the samples
   where both tasks are observed;
@@ -8,7 +8,9 @@ Three views of relatedness, each a ``(n_tasks, n_tasks)`` matrix:
   distributions (histograms on shared bins, or label frequencies), computed by
   :func:`fastmtl.pairwise_divergence`;
 - :func:`gradient_similarity`: the cosine of the tasks' loss gradients with
-  respect to the parameters they share, at a fitted model's solution.
+  respect to the parameters they share, at a fitted model's solution;
+- :func:`prediction_divergence`: a divergence between a fitted model's
+  predictive distributions of the tasks, averaged over samples.
 
 :func:`relatedness_to_graph` turns any of them into the non-negative task
 graph that the estimators' ``graph_penalty`` uses, and
@@ -25,6 +27,7 @@ from ._measures import (
     task_divergence,
     task_histograms,
 )
+from ._predictive import prediction_divergence
 
 __all__ = [
     "TaskRelatednessDisplay",
@@ -32,6 +35,7 @@ __all__ = [
     "correlation_graph",
     "cosine_matrix",
     "gradient_similarity",
+    "prediction_divergence",
     "relatedness_to_graph",
     "task_correlation",
     "task_divergence",

@@ -15,8 +15,10 @@ from ._measures import (
     task_correlation,
     task_divergence,
 )
+from ._predictive import PREDICTION_KINDS, prediction_divergence
 
-DISPLAY_KINDS = ("gradient", "correlation") + DIVERGENCE_METRICS
+DISPLAY_KINDS = (("gradient", "correlation") + DIVERGENCE_METRICS
+                 + tuple(f"prediction_{kind}" for kind in PREDICTION_KINDS))
 
 
 def cluster_order(M, kind):
@@ -197,13 +199,16 @@ class TaskRelatednessDisplay:
         ----------
         estimator : fitted fastmtl multi-task estimator, or a Pipeline ending in one
         X : array-like of shape (n_samples, n_features)
-        Y : array-like of shape (n_samples, n_tasks)
+        Y : array-like of shape (n_samples, n_tasks) or None
             Targets as for ``fit``; a DataFrame's column names become the task
-            names.
-        kind : {"gradient", "correlation", "js", "kl", "symmetric_kl"}, default="gradient"
+            names. Not read by the "prediction_*" kinds (None is accepted).
+        kind : {"gradient", "correlation", "js", "kl", "symmetric_kl", \
+"prediction_kl", "prediction_js", "prediction_symmetric_kl"}, default="gradient"
             :func:`gradient_similarity`, :func:`task_correlation` of the
-            targets (labels encoded as the estimator's class indices), or a
-            :func:`task_divergence` of that metric.
+            targets (labels encoded as the estimator's class indices), a
+            :func:`task_divergence` of that metric, or a
+            :func:`prediction_divergence` of the model's predictive
+            distributions on ``X``.
         task_names, sample_weight, ax, cmap, annotate, colorbar, order
             See :meth:`plot`.
 
@@ -219,6 +224,9 @@ class TaskRelatednessDisplay:
         if kind == "gradient":
             matrix = gradient_similarity(final, X_final, Y, sample_weight=sample_weight)
             graph_kind = "similarity"
+        elif kind.startswith("prediction_"):
+            matrix = prediction_divergence(final, X_final, kind=kind[len("prediction_"):])
+            graph_kind = "divergence"
         else:
             targets, target_type = final._encoded_targets(Y)
             if kind == "correlation":

@@ -21,6 +21,8 @@ Every loss module has:
 and ``predict_log_proba(decision)``
     The inverse link: from a task's decision values to predictions
     (numerically stable, with :mod:`scipy.special`).
+``curvature(s, target, scale2)`` (squared and logistic)
+    The second derivative in ``s``, for Newton's methods.
 ``initial_intercept(class_weight)``
     Where the task's intercepts start.
 ``baseline_loss(n_outputs, scale2)``

@@ -23,6 +23,13 @@ def value_and_derivative(s, target, scale2):
     return loss, p - target
 
 
+def curvature(s, target, scale2):
+    """Second derivative of the loss in ``s``: ``p (1 - p)``, ``p = sigmoid(s)``
+    (Newton's methods), without overflow for any score."""
+    e = math.exp(-abs(s))
+    return e / ((1.0 + e) * (1.0 + e))
+
+
 def baseline_loss(n_outputs, scale2):
     """An upper bound of the intercept-only model's mean loss: ``log 2``
     (the entropy of the class frequencies, at most that of a fair coin)."""

@@ -17,6 +17,11 @@ def value_and_derivative(s, target, scale2):
     return 0.5 * scale2 * r * r, scale2 * r
 
 
+def curvature(s, target, scale2):
+    """Second derivative of the loss in ``s`` (Newton's methods)."""
+    return scale2
+
+
 def baseline_loss(n_outputs, scale2):
     """Mean loss of the intercept-only model (predicting the task's mean):
     half the variance, ``scale2 / 2`` (the target is standardised inside)."""

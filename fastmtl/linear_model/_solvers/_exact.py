@@ -51,7 +51,8 @@ def _ridge_structure(problem):
     graph: the structure ``RidgeBlocks`` eliminates task by task."""
     pen = problem.penalties
     return (problem.layout.n_outputs > 0 and (pen.latent_frozen or pen.n_latent == 0)
-            and pen.l1_heads == 0.0 and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
+            and pen.l1_heads == 0.0 and pen.prediction_kl == 0.0
+            and not (pen.graph_weight != 0.0 and np.any(pen.graph)))
 
 
 def closed_form_applies(problem):
@@ -308,17 +309,23 @@ class _Packing:
     """The trained entries of a state as one vector for L-BFGS (and back); the
     lasso-penalised head entries as positive and negative parts."""
 
-    def __init__(self, problem, state):
+    def __init__(self, problem, state, train_factor=True, head_scale=None):
         pen = problem.penalties
+        # Heads packed as ``V * head_scale`` (a diagonal preconditioner: the
+        # square root of each entry's curvature), so that L-BFGS-B does not
+        # crawl along a nearly flat coordinate (a dead atom of a codebook).
+        self.head_scale = (np.ones(state.V.shape[0] * pen.n_latent) if head_scale is None
+                           else np.asarray(head_scale, dtype=np.float64).ravel())
         self.k = pen.n_latent  # the heads' trained columns; the shared ones are fixed
-        self.rows = np.arange(self.k if pen.latent_frozen else 0, state.U.shape[0])
+        first = self.k if pen.latent_frozen else 0
+        self.rows = np.arange(first if train_factor else state.U.shape[0], state.U.shape[0])
         self.with_b = problem.fit_intercept
         self.split = problem.penalties.l1_heads != 0.0
         self.n_u = self.rows.size * state.U.shape[1]
         self.n_v = state.V.shape[0] * self.k
 
     def pack(self, state):
-        V = state.V[:, :self.k].ravel()
+        V = state.V[:, :self.k].ravel() * self.head_scale
         parts = [state.U[self.rows].ravel()]
         parts += [np.maximum(V, 0.0), np.maximum(-V, 0.0)] if self.split else [V]
         if self.with_b:
@@ -327,22 +334,23 @@ class _Packing:
 
     def unpack(self, x, state):
         n_u, n_v = self.n_u, self.n_v
-        state.U[self.rows] = x[:n_u].reshape(self.rows.size, -1)
+        if self.rows.size:
+            state.U[self.rows] = x[:n_u].reshape(self.rows.size, -1)
         at = n_u
         V = x[at:at + n_v]
         at += n_v
         if self.split:
             V = V - x[at:at + n_v]
             at += n_v
-        state.V[:, :self.k] = V.reshape(-1, self.k) if self.k else 0.0
+        state.V[:, :self.k] = (V / self.head_scale).reshape(-1, self.k) if self.k else 0.0
         if self.with_b:
             state.b[:] = x[at:]
 
     def gradient(self, grad, l1, out_scale):
-        gV = grad.V[:, :self.k].ravel()
+        gV = grad.V[:, :self.k].ravel() / self.head_scale
         parts = [grad.U[self.rows].ravel()]
         if self.split:
-            cut = l1 * np.repeat(out_scale, self.k)
+            cut = l1 * np.repeat(out_scale, self.k) / self.head_scale
             parts += [gV + cut, cut - gV]
         else:
             parts.append(gV)
@@ -358,12 +366,16 @@ class _Packing:
                 + [(None, None)] * (size - self.n_u - 2 * self.n_v))
 
 
-def lbfgs(problem, state, task_factor, *, max_iter, tol, parallel=True):
+def lbfgs(problem, state, task_factor, *, max_iter, tol, parallel=True, train_factor=True,
+          head_scale=None):
     """Minimise the objective by L-BFGS-B from ``state``; updates ``state``.
+    With ``train_factor=False`` only the heads and intercepts move (``U``
+    fixed: new tasks on a fitted model); ``head_scale`` (one positive number
+    per head entry) preconditions them.
 
     Returns ``(n_iter, converged, message)``.
     """
-    packing = _Packing(problem, state)
+    packing = _Packing(problem, state, train_factor, head_scale)
     l1, out_scale = problem.penalties.l1_heads, problem.layout.scale
 
     def fun(x):
