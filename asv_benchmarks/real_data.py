@@ -12,12 +12,10 @@ task. Prints pooled test RMSE (regression) or log loss and accuracy
 (classification), and median fit times, as Markdown (means over seeds).
 """
 import argparse
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
-from fastmtl._comparison import classification, regression
+from fastmtl._comparison import classification, quiet_baselines, regression
 from fastmtl.datasets import load_contraception, load_exam, load_hsb82, load_nlschools
 
 REGRESSION = {"Exam": load_exam, "Hsb82": load_hsb82, "nlschools": load_nlschools}
@@ -58,9 +56,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", default="Exam,Hsb82,nlschools,Contraception")
     args = parser.parse_args(argv)
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    warnings.simplefilter("ignore", RuntimeWarning)  # RidgeCV's LOO on 1-row tasks
-    warnings.filterwarnings("ignore", message=".*no observed training target")
+    quiet_baselines()
     only = args.only.split(",")
     if "synthetic" in only:
         rows = [low_rank(seed) for seed in range(args.seeds)]

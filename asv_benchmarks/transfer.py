@@ -25,19 +25,17 @@ log loss on the training rows. Prints pooled test log loss and accuracy.
 import argparse
 import copy
 import time
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from fastmtl import SharedLatentClassifier, SharedLatentClassifierCV, SharedLatentRegressorCV
-from fastmtl._comparison import _task_of, split
+from fastmtl._comparison import _task_of, quiet_baselines, split
 from fastmtl.datasets import load_contraception, load_exam, load_hsb82, load_nlschools
 from fastmtl.relatedness import prediction_divergence, relatedness_to_graph
 
 REGRESSION = {"Exam": load_exam, "Hsb82": load_hsb82, "nlschools": load_nlschools}
 SHOTS = (2, 5, 10)
-STRENGTHS = np.logspace(-3, 1, 5)
+STRENGTHS = np.logspace(-3, 2, 6)
 
 
 def _rmse(pred, y):
@@ -61,15 +59,15 @@ def new_tasks(X, Y, seed):
     base = SharedLatentRegressorCV().fit(X_fit, Y_fit)
     out = {}
     for shots in SHOTS:
-        labelled, tested = [], []
+        new, labelled, tested = [], [], []
         for t in held:
             rows = rng.permutation(np.flatnonzero(task == t))
             if rows.size > shots:
+                new.append(t)
                 labelled.append(rows[:shots])
                 tested.append(rows[shots:])
         if not labelled:
             continue
-        new = [t for t, rows in zip(held, labelled)]
         lab, test = np.concatenate(labelled), np.concatenate(tested)
         Y_new = Y[lab][:, new]
         test_task = np.searchsorted(new, task[test])
@@ -148,9 +146,7 @@ def main(argv=None):
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", default="Exam,Hsb82,nlschools,Contraception")
     args = parser.parse_args(argv)
-    warnings.simplefilter("ignore", ConvergenceWarning)
-    warnings.simplefilter("ignore", RuntimeWarning)
-    warnings.filterwarnings("ignore", message=".*no observed training target")
+    quiet_baselines()
     only = args.only.split(",")
     for name, loader in REGRESSION.items():
         if name not in only:

@@ -101,12 +101,10 @@ def main(argv=None):
     out.write("fastmtl demo: multi-task models against what you would otherwise fit\n\n")
     import warnings
 
-    from sklearn.exceptions import ConvergenceWarning
+    from ._comparison import quiet_baselines
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)  # RidgeCV on one-row tasks
-        warnings.simplefilter("ignore", FutureWarning)  # LogisticRegressionCV's options
+        quiet_baselines()
         _real_data_report(args, out)
     start = time.perf_counter()
     P = _ink_distributions(images, labels, classes)
