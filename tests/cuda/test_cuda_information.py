@@ -156,3 +156,19 @@ def test_long_rows_are_summed_by_groups_of_threads(rng, name):
     bad[3, 100] = -0.1
     with pytest.raises(ValueError, match=r"P has a negative entry at index \(3, 100\)"):
         ours(bad, Q, device="cuda")
+
+
+@pytest.mark.parametrize("kind", ["kl", "js", "symmetric_kl"])
+def test_prediction_divergence_on_the_gpu_matches_the_cpu(rng, kind):
+    from fastmtl import SharedLatentClassifier, SharedLatentRegressor
+    from fastmtl.relatedness import prediction_divergence
+
+    X = rng.standard_normal((12, 3))
+    Y = np.column_stack([X[:, 0], X[:, 0] + X[:, 1], -X[:, 0]]) \
+        + 0.5 * rng.standard_normal((12, 3))
+    labels = (Y > 0).astype(int)
+    for model in (SharedLatentRegressor(alpha=0.1, device="cpu").fit(X, Y),
+                  SharedLatentClassifier(alpha=0.1, device="cpu").fit(X, labels)):
+        np.testing.assert_allclose(prediction_divergence(model, X, kind=kind, device="cuda"),
+                                   prediction_divergence(model, X, kind=kind, device="cpu"),
+                                   rtol=1e-9, atol=1e-12)
