@@ -26,3 +26,20 @@ def select_entries(doc, section, names):
     """The ``section`` entries of ``doc`` for ``names``, in that order."""
     entries = _entries(doc, section)
     return "".join(entries[name] for name in names if name in entries)
+
+
+def with_see_also(doc, entries):
+    """``doc`` with a See Also section (``entries``: ``(name, description)``)
+    before its Examples, or at its end."""
+    import textwrap
+
+    lines = "".join(f"    {name}\n" + textwrap.fill(text, 79, initial_indent=" " * 8,
+                                                    subsequent_indent=" " * 8,
+                                                    break_on_hyphens=False) + "\n"
+                    for name, text in entries)
+    block = "    See Also\n    --------\n" + lines
+    marker = "    Examples\n    --------\n"
+    if marker in doc:
+        at = doc.index(marker)
+        return doc[:at] + block + "\n" + doc[at:]
+    return doc.rstrip() + "\n\n" + block

@@ -13,13 +13,13 @@ from ._base import (
     MultiTaskRegressorMixin,
 )
 from ._cv import MultiTaskCVMixin, cv_constraints, cv_doc
+from ._docs import fill_doc, with_see_also
 from ._shared_latent import (
     _SHARED_DOC,
     CLASSIFIER_ATTRIBUTES,
     CLASSIFIER_PARAMS,
     REGRESSOR_ATTRIBUTES,
     REGRESSOR_PARAMS,
-    fill_doc,
 )
 
 _CODEBOOK_MODEL = """
@@ -312,3 +312,15 @@ SharedCodebookClassifierCV.__doc__ = cv_doc(
     >>> model.fit(X, Y).predict(X).shape
     (160, 4)
 """)
+
+
+SharedCodebookRegressor.__doc__ = with_see_also(SharedCodebookRegressor.__doc__, [
+    ("SharedCodebookRegressorCV", "The same model with ``sparsity`` and ``intercept_alpha`` tuned by cross-validation (exact leave-one-out where it applies)."),
+    ("fastmtl.relatedness.prediction_divergence", "How differently the fitted tasks predict."),
+])
+
+
+SharedCodebookClassifier.__doc__ = with_see_also(SharedCodebookClassifier.__doc__, [
+    ("SharedCodebookClassifierCV", "The same model with ``sparsity`` and ``intercept_alpha`` tuned by cross-validation (exact leave-one-out where it applies)."),
+    ("fastmtl.relatedness.prediction_divergence", "How differently the fitted tasks predict."),
+])

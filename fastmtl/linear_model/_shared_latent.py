@@ -4,7 +4,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 
 from .._param_validation import Integer
 from ._cv import MultiTaskCVMixin, cv_constraints, cv_doc
-from ._docs import fill_doc
+from ._docs import fill_doc, with_see_also
 from ._base import (
     CLASSIFIER_PARAMETER_CONSTRAINTS,
     COMMON_PARAMETER_CONSTRAINTS,
@@ -476,3 +476,15 @@ SharedLatentClassifierCV.__doc__ = cv_doc(
     (160, 4)
 """).replace("    Parameters\n    ----------\n",
              "    Parameters\n    ----------\n" + _LATENT_CV_N_COMPONENTS, 1)
+
+
+SharedLatentRegressor.__doc__ = with_see_also(SharedLatentRegressor.__doc__, [
+    ("SharedLatentRegressorCV", "The same model with ``alpha`` and ``intercept_alpha`` tuned by cross-validation (exact leave-one-out where it applies)."),
+    ("fastmtl.relatedness.prediction_divergence", "How differently the fitted tasks predict."),
+])
+
+
+SharedLatentClassifier.__doc__ = with_see_also(SharedLatentClassifier.__doc__, [
+    ("SharedLatentClassifierCV", "The same model with ``alpha`` and ``intercept_alpha`` tuned by cross-validation (exact leave-one-out where it applies)."),
+    ("fastmtl.relatedness.prediction_divergence", "How differently the fitted tasks predict."),
+])
