@@ -11,11 +11,10 @@ per-task ``RidgeCV`` / ``LogisticRegression``, one pooled ``RidgeCV`` /
 task. Prints pooled test RMSE (regression) or log loss and accuracy
 (classification), and median fit times, as Markdown (means over seeds).
 """
-import argparse
 
 import numpy as np
 
-from fastmtl._comparison import classification, quiet_baselines, regression
+from fastmtl._comparison import benchmark_arguments, classification, regression
 from fastmtl.datasets import load_contraception, load_exam, load_hsb82, load_nlschools
 
 REGRESSION = {"Exam": load_exam, "Hsb82": load_hsb82, "nlschools": load_nlschools}
@@ -52,16 +51,11 @@ CLASSIFICATION = {"Contraception": load_contraception}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", default="Exam,Hsb82,nlschools,Contraception")
-    args = parser.parse_args(argv)
-    quiet_baselines()
-    only = args.only.split(",")
+    seeds, only = benchmark_arguments(__doc__, argv)
     if "synthetic" in only:
-        rows = [low_rank(seed) for seed in range(args.seeds)]
+        rows = [low_rank(seed) for seed in range(seeds)]
         print(f"\nSynthetic rank-3 tasks (30 tasks x 20 training rows, 60 features): "
-              f"test RMSE, mean of seeds 0-{args.seeds - 1}")
+              f"test RMSE, mean of seeds 0-{seeds - 1}")
         print("| model | test RMSE |\n|---|---|")
         for model in rows[0]:
             print(f"| {model} | {np.mean([r[model] for r in rows]):.4f} |")
@@ -73,9 +67,9 @@ def main(argv=None):
             if name not in only:
                 continue
             X, Y = loader(return_X_y=True)
-            rows = [compare(X, Y, seed) for seed in range(args.seeds)]
+            rows = [compare(X, Y, seed) for seed in range(seeds)]
             print(f"\n{name} ({Y.shape[1]} tasks, {X.shape[0]} rows): {what}, "
-                  f"mean of seeds 0-{args.seeds - 1}")
+                  f"mean of seeds 0-{seeds - 1}")
             print("| model | " + " | ".join(columns) + " | fit time (s) |")
             print("|---" * (len(columns) + 2) + "|")
             for model in rows[0]:

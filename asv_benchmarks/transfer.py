@@ -22,14 +22,13 @@ weights together) or ``prediction_penalty`` (pulls predicted probabilities
 together), each strength chosen from a grid by 3-fold ``TaskKFold``
 log loss on the training rows. Prints pooled test log loss and accuracy.
 """
-import argparse
 import copy
 import time
 
 import numpy as np
 
 from fastmtl import SharedLatentClassifier, SharedLatentClassifierCV, SharedLatentRegressorCV
-from fastmtl._comparison import _task_of, quiet_baselines, split
+from fastmtl._comparison import _task_of, benchmark_arguments, split
 from fastmtl.datasets import load_contraception, load_exam, load_hsb82, load_nlschools
 from fastmtl.relatedness import prediction_divergence, relatedness_to_graph
 
@@ -142,19 +141,14 @@ def prediction_penalty(X, Y, seed):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", default="Exam,Hsb82,nlschools,Contraception")
-    args = parser.parse_args(argv)
-    quiet_baselines()
-    only = args.only.split(",")
+    seeds, only = benchmark_arguments(__doc__, argv)
     for name, loader in REGRESSION.items():
         if name not in only:
             continue
         X, Y = loader(return_X_y=True)
-        results = [new_tasks(X, Y, seed) for seed in range(args.seeds)]
+        results = [new_tasks(X, Y, seed) for seed in range(seeds)]
         print(f"\n{name}: new tasks (20% of {Y.shape[1]} tasks held out), pooled test "
-              f"RMSE, mean of seeds 0-{args.seeds - 1}")
+              f"RMSE, mean of seeds 0-{seeds - 1}")
         methods = list(results[0][SHOTS[0]])
         print("| method | " + " | ".join(f"{s} rows" for s in SHOTS) + " | seconds |")
         print("|---" * (len(SHOTS) + 2) + "|")
@@ -165,9 +159,9 @@ def main(argv=None):
                   + f" | {seconds:.4f} |")
     if "Contraception" in only:
         X, Y = load_contraception(return_X_y=True)
-        results = [prediction_penalty(X, Y, seed) for seed in range(args.seeds)]
+        results = [prediction_penalty(X, Y, seed) for seed in range(seeds)]
         print(f"\nContraception: prediction vs weight penalty, pooled test log loss and "
-              f"accuracy, mean of seeds 0-{args.seeds - 1} (strengths chosen per seed)")
+              f"accuracy, mean of seeds 0-{seeds - 1} (strengths chosen per seed)")
         print("| model | log loss | accuracy | strengths | fit seconds |\n|---|---|---|---|---|")
         for method in results[0]:
             loss = np.mean([r[method][0] for r in results])

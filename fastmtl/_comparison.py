@@ -30,6 +30,19 @@ def quiet_baselines():
     warnings.filterwarnings("ignore", message=".*no observed training target")
 
 
+def benchmark_arguments(doc, argv=None):
+    """``(seeds, data sets)`` of a real-data benchmark script's command line
+    (``--seeds``, ``--only``), the warnings of the baselines silenced."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", default="Exam,Hsb82,nlschools,Contraception")
+    args = parser.parse_args(argv)
+    quiet_baselines()
+    return args.seeds, args.only.split(",")
+
+
 def _task_of(Y):
     """The task each stacked row observes."""
     return np.argmax(~np.isnan(Y), axis=1)
