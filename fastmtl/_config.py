@@ -10,9 +10,38 @@ them before the first call, or monkeypatch the driver-level ones in tests.
 # reciprocal multiplication.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
+
+
+def _numba_can_cache():
+    """Whether Numba finds a writable place for the compiled kernels (the
+    package's ``__pycache__``, ``NUMBA_CACHE_DIR`` or the user's cache
+    directory): it refuses ``cache=True`` at decoration time otherwise
+    ("no locator available"), which made ``import fastmtl`` fail where both
+    the install directory and HOME are read-only. Then the kernels compile
+    on every import instead, and one warning says how to cache them."""
+    import warnings
+
+    from numba import njit
+
+    def probe():
+        return 0
+
+    try:
+        njit(cache=True)(probe)
+    except RuntimeError:
+        warnings.warn(
+            "fastmtl: Numba has no writable cache directory (the install directory "
+            "and the user's cache directory are read-only), so its kernels compile "
+            "on every import; set NUMBA_CACHE_DIR to a writable directory to cache "
+            "them.", RuntimeWarning, stacklevel=2)
+        return False
+    return True
+
+
 # Options of every ``@njit`` kernel. ``error_model="numpy"`` makes ``p / 0.0``
 # give ``inf`` as the divergence conventions require, instead of raising.
-JIT_OPTIONS = dict(cache=True, fastmath=FASTMATH, error_model="numpy", nogil=True)
+JIT_OPTIONS = dict(cache=_numba_can_cache(), fastmath=FASTMATH, error_model="numpy",
+                   nogil=True)
 
 # Memory (bytes) that one block of a pairwise result may take. Pairwise
 # divergences are produced block by block so that an (n, m) result written to a

@@ -163,3 +163,27 @@ def test_inputs_are_never_modified():
     fastmtl.entropy(P)
     fastmtl.mutual_information(P[:, None, :] * Q[:, :, None], normalize=True)
     assert np.array_equal(P, P0) and np.array_equal(Q, Q0)
+
+
+def test_import_without_a_writable_numba_cache_compiles_instead_of_failing():
+    """Where neither the install directory nor HOME is writable, Numba has no
+    cache locator: ``import fastmtl`` warns once and runs uncached."""
+    import subprocess
+    import sys
+
+    code = (
+        "import warnings, numba.core.caching as caching\n"
+        "caching.CacheImpl._locator_classes = []  # no writable place anywhere\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    import fastmtl\n"
+        "    value = fastmtl.entropy([0.5, 0.5], base=2)\n"
+        "messages = [str(w.message) for w in caught if 'NUMBA_CACHE_DIR' in str(w.message)]\n"
+        "assert len(messages) == 1, messages\n"
+        "assert abs(value - 1.0) < 1e-15, value\n"
+        "assert not fastmtl._config.JIT_OPTIONS['cache']\n"
+        "print('ok')\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"
