@@ -35,6 +35,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import information
+from ._threads import one_thread_at_a_time_if_unsafe
 from ._validation import as_float_array, check_option, row_offsets
 
 
@@ -108,6 +109,7 @@ def _model_key(estimator):
 # --------------------------------------------------------------------------- #
 # Scoring a fitted estimator                                                  #
 # --------------------------------------------------------------------------- #
+@one_thread_at_a_time_if_unsafe
 def _apply_block(block, model, method, names):
     out = getattr(model, method)(_feature_frame(block, names))
     if isinstance(out, list):  # per-task probabilities: side by side
@@ -190,6 +192,7 @@ transform = _chunkwise("transform", """Z : dask.array.Array
     Lazy; row chunks those of ``X``.""")
 
 
+@one_thread_at_a_time_if_unsafe
 def _chunk_statistics(X_block, Y_block, w_block, model, names):
     """The estimator's per-task score statistics on one chunk (they add up)."""
     return model._score_statistics(_feature_frame(X_block, names), Y_block, w_block)
@@ -250,6 +253,7 @@ def _check_chunk(block, name, start, normalize, log_input):
                                         name=name)
 
 
+@one_thread_at_a_time_if_unsafe
 def _pairwise_block(P_block, Q_block, p_start, q_start, metric, base, normalize,
                     log_input, same):
     # Q = P in memory names every bad row "P"; so do the chunks of Q here.
@@ -352,6 +356,7 @@ def _rowwise_doc(summary, two):
     return decorate
 
 
+@one_thread_at_a_time_if_unsafe
 def _rowwise_block(P_block, Q_block, start, function, kwargs):
     blocks = (P_block,) if Q_block is None else (P_block, Q_block)
     with row_offsets(P=_first(start), Q=_first(start)):

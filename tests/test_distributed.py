@@ -277,3 +277,32 @@ def test_grid_search_on_the_cluster_with_joblib_dask(client, regression):
     assert remote.best_params_ == local.best_params_
     np.testing.assert_allclose(remote.cv_results_["mean_test_score"],
                                local.cv_results_["mean_test_score"], rtol=1e-12)
+
+
+def test_chunks_on_threads_under_the_workqueue_layer_take_turns():
+    """Numba's workqueue layer aborts the process when two threads launch
+    parallel kernels at once; Dask's threaded scheduler does that with chunks."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, dask, dask.array as da, numba\n"
+        "from fastmtl import SharedLatentRegressor, distributed, pairwise_divergence\n"
+        "rng = np.random.default_rng(0)\n"
+        "P = rng.random((1200, 32)); P /= P.sum(1, keepdims=True)\n"
+        "X = rng.standard_normal((1200, 4)); Y = X @ rng.standard_normal((4, 3))\n"
+        "model = SharedLatentRegressor().fit(X, Y)\n"
+        "dP, dX = da.from_array(P, chunks=(150, 32)), da.from_array(X, chunks=(150, 4))\n"
+        "with dask.config.set(scheduler='threads', num_workers=4):\n"
+        "    D = distributed.pairwise_divergence(dP, metric='js').compute()\n"
+        "    H = distributed.entropy(dP).compute()\n"
+        "    Yhat = distributed.predict(model, dX).compute()\n"
+        "assert numba.threading_layer() == 'workqueue'\n"
+        "assert np.allclose(D, pairwise_divergence(P, metric='js'))\n"
+        "assert np.allclose(Yhat, model.predict(X))\n"
+        "print('ok')\n")
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=900, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"
