@@ -493,3 +493,23 @@ def test_objective_and_gradient_similarity_check_the_number_of_tasks():
         with pytest.raises(ValueError, match="y has 2 tasks but SharedLatentRegressor "
                                              "was fitted on 3"):
             call()
+
+
+def test_task_divergence_of_targets_near_the_float_limit():
+    """The span of targets near +-1.7e308 overflows: NumPy's bin edges were
+    NaN ("cannot convert float NaN to integer"); edges of the scaled targets
+    give the histograms of the same targets scaled down."""
+    import warnings
+
+    from fastmtl.relatedness import task_histograms
+
+    Y = np.array([[1.7e308, -1.7e308], [1.0, 2.0], [0.0, 1.0], [-1e308, 5e307]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # type_of_target's int cast
+        H, edges = task_histograms(Y, bins=4, target_type="continuous")
+        small, small_edges = task_histograms(Y / 2.0 ** 1000, bins=4,
+                                             target_type="continuous")
+        D = task_divergence(Y, target_type="continuous")
+    np.testing.assert_array_equal(H, small)
+    np.testing.assert_array_equal(edges, small_edges * 2.0 ** 1000)
+    assert np.all(np.isfinite(D)) and D[0, 1] > 0

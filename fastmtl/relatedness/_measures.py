@@ -193,7 +193,14 @@ def task_histograms(Y, *, bins="auto", target_type="auto", smoothing=0.0):
     if kind == "continuous":
         if not numeric:
             raise TypeError("target_type='continuous' needs numeric targets.")
-        support = np.histogram_bin_edges(values, bins=bins)
+        # Edges of values scaled by a power of two (exact): the span of targets
+        # near +-1.7e308 overflows, and NumPy's bin count became NaN.
+        # (Given edges are used as they are.)
+        top = float(np.max(np.abs(values))) if values.size else 0.0
+        scale = 2.0 ** np.floor(np.log2(top)) if 0.0 < top < np.inf else 1.0
+        if not isinstance(bins, (numbers.Integral, str)):
+            scale = 1.0
+        support = np.histogram_bin_edges(values / scale, bins=bins) * scale
         n_bins = support.size - 1
         cell = np.clip(np.searchsorted(support, values, side="right") - 1, 0, n_bins - 1)
     else:
