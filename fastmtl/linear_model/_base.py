@@ -55,7 +55,7 @@ from ._layout import (
     tasks_without_targets,
     unobserved_regression_layout,
 )
-from ._losses import LOGISTIC, REGRESSION_LOSSES
+from ._losses import LOGISTIC, REGRESSION_LOSSES, SQUARED
 from ._model import FactorState, Problem
 from ._penalties import PenaltyWeights
 from ._solvers import _exact, _new_tasks, _sgd
@@ -297,7 +297,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         state, weights, log, n_iter = self._solve(problem, state, weighting, rng,
                                                   self._use_exact(X, device), validation)
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
-        self._store_residuals(X, obs, layout)
+        self._store_residuals(X, obs, layout, task_loss=log.task_loss)
         self.task_graph_ = graph
         self.n_iter_ = n_iter
         if validation is not None:
@@ -386,7 +386,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             state.keep_outputs(before, np.isin(layout.output_task, absent))
         previous = getattr(self, "loss_curve_", []) if not first else []
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
-        self._store_residuals(X, obs, layout)
+        self._store_residuals(X, obs, layout, task_loss=log.task_loss)
         self.loss_curve_ = list(previous) + self.loss_curve_
         self.task_graph_ = graph
         self.n_iter_ += 1
@@ -563,7 +563,8 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self._add_tasks(state, merged, y)
         if fitted_residuals is not None:
             self._store_residuals(X, obs, layout, _user_parameters(state, layout),
-                                  pooled=self._pooled_residual_variance)
+                                  pooled=self._pooled_residual_variance,
+                                  task_loss=log.task_loss)
             self.residual_variance_ = np.concatenate([fitted_residuals,
                                                       self.residual_variance_])
         return self
@@ -826,22 +827,36 @@ class MultiTaskRegressorMixin:
         predictions) and ``residual_variance_``."""
         return "gaussian", _host(self._decision(X)), self.residual_variance_
 
-    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None):
+    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None,
+                         task_loss=None):
         """``residual_variance_``: each task's weighted mean squared training
         residual (the variance of its Gaussian predictive distribution, see
         ``fastmtl.relatedness.prediction_divergence``). A task with fewer than
         two observed targets, or fitted exactly, takes the pooled value (of
-        these tasks, or ``pooled``)."""
-        coef, intercept = (self.coef_, self.intercept_) if parameters is None else parameters
-        rows = np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
+        these tasks, or ``pooled``).
+
+        With the squared loss it is read from the solver's per-task loss sums
+        (``task_loss``: at the solution for the exact solver, over the last
+        epoch for SGD), which cost nothing more; otherwise (Huber) one pass
+        over the observed entries computes it (about one epoch's forward
+        pass).
+        """
         task = obs.task
-        if is_gpu_array(X):
-            decision = _host(self._affine(X, coef, intercept))[rows, task]
+        if task_loss is not None and bool(np.all(layout.kind == SQUARED)):
+            squared = 2.0 * np.asarray(task_loss, dtype=np.float64)
         else:
-            decision = np.einsum("ij,ij->i", X[rows], coef[task]) + intercept[task]
-        residual = layout.mean[task] + layout.scale[task] * obs.target - decision
+            coef, intercept = ((self.coef_, self.intercept_) if parameters is None
+                               else parameters)
+            if is_gpu_array(X):
+                rows = np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
+                decision = _host(self._affine(X, coef, intercept))[rows, task]
+            else:
+                decision = _exact.entry_decisions(X, obs, coef, intercept)
+            residual = layout.mean[task] + layout.scale[task] * obs.target - decision
+            squared = np.bincount(task, weights=obs.weight * residual ** 2,
+                                  minlength=layout.n_tasks)
         n_tasks = layout.n_tasks
-        sse = np.bincount(task, weights=obs.weight * residual ** 2, minlength=n_tasks)
+        sse = squared
         weight = np.bincount(task, weights=obs.weight, minlength=n_tasks)
         count = np.bincount(task, minlength=n_tasks)
         if pooled is None:
@@ -962,7 +977,8 @@ class MultiTaskClassifierMixin:
         widen = self.fit_intercept and self.intercept_alpha > 0
         return classification_layout(Y, observed, classes, widen_single_class=widen)
 
-    def _store_residuals(self, X, obs, layout, parameters=None):
+    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None,
+                         task_loss=None):
         """Classifiers' predictive distributions are their probabilities."""
 
     def _predictive_distributions(self, X):

@@ -44,6 +44,7 @@ class ExactLog:
     n_iter: int
     converged: bool
     message: str = ""
+    task_loss: object = None  # each task's loss sum at the solution (record=True)
 
 
 def _ridge_structure(problem):
@@ -270,6 +271,30 @@ def _entry_rows(obs):
     return np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
 
 
+@njit(parallel=True, **JIT_OPTIONS)
+def _entry_decisions(X, ptr, task, coef, intercept, out):
+    """``out[e] = X[i] . coef[task[e]] + intercept[task[e]]`` for each observed
+    entry ``e`` of sample ``i``: ``O(nnz d)`` with nothing materialised (a
+    gather ``X[rows]`` copies a row per entry: 3.2 GB for 200 000 samples
+    that each observe 20 tasks)."""
+    for i in prange(X.shape[0]):
+        for e in range(ptr[i], ptr[i + 1]):
+            t = task[e]
+            acc = intercept[t]
+            for j in range(X.shape[1]):
+                acc += X[i, j] * coef[t, j]
+            out[e] = acc
+
+
+def entry_decisions(X, obs, coef, intercept):
+    """The user-unit decision value of every observed entry of ``obs``."""
+    out = np.empty(obs.task.shape[0])
+    if out.size:
+        _entry_decisions(X, obs.ptr, obs.task, np.ascontiguousarray(coef, dtype=np.float64),
+                         np.ascontiguousarray(intercept, dtype=np.float64), out)
+    return out
+
+
 def leave_one_out_decisions(problem, state, task_factor, blocks=None):
     """Each observed entry's decision value (user units) from the model fitted
     without it, from the fit at ``state`` (the optimum on all the data).
@@ -287,8 +312,7 @@ def leave_one_out_decisions(problem, state, task_factor, blocks=None):
     task = obs.task
     coef = (state.V * layout.scale[:, None]) @ state.U
     intercept = layout.mean + layout.scale * state.b
-    X = np.asarray(problem.X, dtype=np.float64)
-    f = np.einsum("ij,ij->i", X[rows], coef[task]) + intercept[task]
+    f = entry_decisions(problem.X, obs, coef, intercept)
     if np.all(layout.kind == SQUARED):
         y = layout.mean[task] + layout.scale[task] * obs.target
         if blocks is None:
@@ -530,7 +554,8 @@ def solve(problem, state, task_factor, *, max_iter, tol, parallel=True, record=T
     else:
         n_iter, converged, message = lbfgs(problem, state, task_factor,
                                            max_iter=max_iter, tol=tol, parallel=parallel)
-    value = np.nan
+    value, task_loss = np.nan, None
     if record:
-        value, _, _ = objective_and_gradient(problem, state, task_factor, parallel=parallel)
-    return ExactLog([float(value)], n_iter, converged, message)
+        value, _, task_loss = objective_and_gradient(problem, state, task_factor,
+                                                     parallel=parallel)
+    return ExactLog([float(value)], n_iter, converged, message, task_loss)

@@ -264,5 +264,6 @@ def solve(problem, state, task_factor, *, max_iter, tol, parallel=False):
                                            tol=tol, parallel=parallel, train_factor=False,
                                            head_scale=_head_curvature(problem, state,
                                                                       task_factor))
-    value, _, _ = objective_and_gradient(problem, state, task_factor, parallel=parallel)
-    return ExactLog([float(value)], n_iter, converged, message)
+    value, _, task_loss = objective_and_gradient(problem, state, task_factor,
+                                                 parallel=parallel)
+    return ExactLog([float(value)], n_iter, converged, message, task_loss)

@@ -146,6 +146,7 @@ class TrainingLog:
     validation_scores: list = field(default_factory=list)
     n_epochs: int = 0
     converged: bool = False
+    task_loss: object = None  # each task's loss sum over the last (or best) epoch
 
 
 def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rate,
@@ -253,6 +254,7 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
                     "above the optimum. Lower learning_rate, raise batch_size, or use "
                     "solver='exact' for data that fit in memory.", ConvergenceWarning)
             break
+    log.task_loss = final_loss
     if final_loss is not None:
         task, ratio = _worst_against_baseline(final_loss, baseline)
         if ratio > FAILED:
