@@ -279,7 +279,7 @@ def test_grid_search_on_the_cluster_with_joblib_dask(client, regression):
                                local.cv_results_["mean_test_score"], rtol=1e-12)
 
 
-def test_chunks_on_threads_under_the_workqueue_layer_take_turns():
+def test_chunks_on_threads_under_the_workqueue_layer_take_turns(tmp_path):
     """Numba's workqueue layer aborts the process when two threads launch
     parallel kernels at once; Dask's threaded scheduler does that with chunks."""
     import subprocess
@@ -301,7 +301,10 @@ def test_chunks_on_threads_under_the_workqueue_layer_take_turns():
         "assert np.allclose(D, pairwise_divergence(P, metric='js'))\n"
         "assert np.allclose(Yhat, model.predict(X))\n"
         "print('ok')\n")
-    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue")
+    # Its own cache: kernels compiled under another threading layer stay out
+    # of the package's cache, which the other tests' processes load.
+    env = dict(os.environ, NUMBA_THREADING_LAYER="workqueue",
+               NUMBA_CACHE_DIR=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=900, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
