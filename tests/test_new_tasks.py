@@ -231,3 +231,21 @@ def test_fit_new_tasks_errors():
         classifier.fit_new_tasks(Xm, binary)
     with pytest.raises(ValueError, match="New task 0 .* shares no component"):
         classifier.fit_new_tasks(Xm, Ym[:, 0] + 5)
+
+
+def test_a_new_task_that_saw_one_class():
+    """Without intercept shrinkage it predicts its one class (as in ``fit``);
+    with it, it takes the shared classes and is fitted."""
+    X, Y = _binary(7)
+    rows = ~np.isnan(Y[:, 0])
+    for intercept_alpha, certain in ((0.0, True), (0.5, False)):
+        model = SharedLatentClassifier(intercept_alpha=intercept_alpha).fit(X, Y)
+        model.fit_new_tasks(X[:6], np.column_stack([np.ones(6), Y[:6, 0]]))
+        proba = model.predict_proba(X[rows])
+        # A list per task, or multi-label columns (the probability of class 1).
+        last = (proba[Y.shape[1]][:, -1] if isinstance(proba, list)
+                else proba[:, Y.shape[1]])
+        if certain:
+            np.testing.assert_array_equal(last, 1.0)
+        else:
+            assert np.all((last > 0.0) & (last < 1.0))

@@ -147,10 +147,10 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         supports)."""
         options = (isinstance(self.task_weights, str) and self.task_weights != "uniform",
                    self.early_stopping)
+        auto = (self.solver == "auto" and device == "cpu" and not any(options)
+                and X.size <= EXACT_MAX_ELEMENTS)
         if getattr(self, "prediction_penalty", 0.0) > 0 and self.solver != "exact":
-            exact = (self.solver == "auto" and device == "cpu" and not any(options)
-                     and X.size <= EXACT_MAX_ELEMENTS)
-            if not exact:
+            if not auto:
                 raise ValueError(
                     "prediction_penalty is trained by the exact solver, on the CPU, with "
                     "fixed task weights and without early_stopping, on X of at most "
@@ -169,8 +169,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 raise ValueError("solver='exact' runs on the CPU; use device='cpu' "
                                  "(or solver='sgd' to train on the GPU).")
             return True
-        return (self.solver == "auto" and device == "cpu" and not any(options)
-                and X.size <= EXACT_MAX_ELEMENTS)
+        return auto
 
     # ------------------------------------------------------------------ #
     # Fitting                                                            #
@@ -559,14 +558,11 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             raise TrainingDivergedError(
                 f"{type(self).__name__}.fit_new_tasks left non-finite parameters; "
                 "standardise X (e.g. with StandardScaler) or raise the penalties.")
-        fitted_residuals = getattr(self, "residual_variance_", None)
+        if hasattr(self, "residual_variance_"):  # regressors
+            added = self._residual_variance(X, obs, layout, _user_parameters(state, layout),
+                                            log.task_loss, self._pooled_residual_variance)[0]
+            self.residual_variance_ = np.concatenate([self.residual_variance_, added])
         self._add_tasks(state, merged, y)
-        if fitted_residuals is not None:
-            self._store_residuals(X, obs, layout, _user_parameters(state, layout),
-                                  pooled=self._pooled_residual_variance,
-                                  task_loss=log.task_loss)
-            self.residual_variance_ = np.concatenate([fitted_residuals,
-                                                      self.residual_variance_])
         return self
 
     def _new_task_groups(self, merged):
@@ -827,13 +823,17 @@ class MultiTaskRegressorMixin:
         predictions) and ``residual_variance_``."""
         return "gaussian", _host(self._decision(X)), self.residual_variance_
 
-    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None,
-                         task_loss=None):
-        """``residual_variance_``: each task's weighted mean squared training
-        residual (the variance of its Gaussian predictive distribution, see
-        ``fastmtl.relatedness.prediction_divergence``). A task with fewer than
-        two observed targets, or fitted exactly, takes the pooled value (of
-        these tasks, or ``pooled``).
+    def _store_residuals(self, X, obs, layout, task_loss=None):
+        """``residual_variance_`` of a fit (see ``_residual_variance``)."""
+        self.residual_variance_, self._pooled_residual_variance = self._residual_variance(
+            X, obs, layout, (self.coef_, self.intercept_), task_loss)
+
+    def _residual_variance(self, X, obs, layout, parameters, task_loss=None, pooled=None):
+        """Each task's weighted mean squared training residual (the variance
+        of its Gaussian predictive distribution, see
+        ``fastmtl.relatedness.prediction_divergence``) and the pooled one. A
+        task with fewer than two observed targets, or fitted exactly, takes
+        the pooled value (of these tasks, or ``pooled``).
 
         With the squared loss it is read from the solver's per-task loss sums
         (``task_loss``: at the solution for the exact solver, over the last
@@ -841,32 +841,26 @@ class MultiTaskRegressorMixin:
         over the observed entries computes it (about one epoch's forward
         pass).
         """
-        task = obs.task
+        task, n_tasks = obs.task, layout.n_tasks
         if task_loss is not None and bool(np.all(layout.kind == SQUARED)):
-            squared = 2.0 * np.asarray(task_loss, dtype=np.float64)
+            sse = 2.0 * np.asarray(task_loss, dtype=np.float64)
         else:
-            coef, intercept = ((self.coef_, self.intercept_) if parameters is None
-                               else parameters)
+            coef, intercept = parameters
             if is_gpu_array(X):
-                rows = np.repeat(np.arange(obs.ptr.shape[0] - 1), np.diff(obs.ptr))
-                decision = _host(self._affine(X, coef, intercept))[rows, task]
+                decision = _host(self._affine(X, coef, intercept))[_exact._entry_rows(obs),
+                                                                    task]
             else:
                 decision = _exact.entry_decisions(X, obs, coef, intercept)
             residual = layout.mean[task] + layout.scale[task] * obs.target - decision
-            squared = np.bincount(task, weights=obs.weight * residual ** 2,
-                                  minlength=layout.n_tasks)
-        n_tasks = layout.n_tasks
-        sse = squared
+            sse = np.bincount(task, weights=obs.weight * residual ** 2, minlength=n_tasks)
         weight = np.bincount(task, weights=obs.weight, minlength=n_tasks)
         count = np.bincount(task, minlength=n_tasks)
         if pooled is None:
             pooled = sse.sum() / weight.sum() if weight.sum() > 0 else 1.0
-            self._pooled_residual_variance = pooled
         with np.errstate(invalid="ignore", divide="ignore"):
             variance = sse / weight
-        fallback = (count < 2) | ~(variance > 0)
-        variance[fallback] = pooled
-        self.residual_variance_ = np.maximum(variance, np.finfo(np.float64).tiny)
+        variance[(count < 2) | ~(variance > 0)] = pooled
+        return np.maximum(variance, np.finfo(np.float64).tiny), pooled
 
     def _new_task_layout(self, Y, sample_weight):
         """Layout of tasks added to the fitted model (``fit_new_tasks``)."""
@@ -972,35 +966,31 @@ class MultiTaskClassifierMixin:
                     f"classes has {len(classes)} entries but Y has {Y.shape[1]} tasks."
                 )
             classes = [np.unique(np.asarray(c)) for c in classes]
-        # With shrunken intercepts a task that saw one class is fitted too
-        # (its intercept stays finite), instead of predicting it for sure.
-        widen = self.fit_intercept and self.intercept_alpha > 0
-        return classification_layout(Y, observed, classes, widen_single_class=widen)
+        return classification_layout(Y, observed, classes,
+                                     widen_single_class=self._widen_single_class)
 
-    def _store_residuals(self, X, obs, layout, parameters=None, pooled=None,
-                         task_loss=None):
+    @property
+    def _widen_single_class(self):
+        """With shrunken intercepts a task that saw one class is fitted too
+        (its intercept stays finite), instead of predicting it for sure."""
+        return self.fit_intercept and self.intercept_alpha > 0
+
+    def _store_residuals(self, X, obs, layout, task_loss=None):
         """Classifiers' predictive distributions are their probabilities."""
 
     def _predictive_distributions(self, X):
         """Each task's predictive distribution on every row of ``X``:
         ``("categorical", log_proba, classes)``, one ``(n_samples,
         n_classes_t)`` array of log-probabilities per task and its classes."""
-        decision = _host(self._decision(X))
-        layout = self._layout_
-        log_proba = []
-        for t in range(layout.n_tasks):
-            start, n_out = layout.out_start[t], layout.n_out[t]
-            log_proba.append(layout.loss(t).predict_log_proba(
-                decision[:, start:start + n_out]))
-        return "categorical", log_proba, list(layout.classes)
+        return ("categorical", self._task_outputs(X, "predict_log_proba"),
+                list(self._layout_.classes))
 
     def _new_task_layout(self, Y, sample_weight):
         """Layout of tasks added to the fitted model (``fit_new_tasks``): a
         task's classes follow the rules of ``fit``, with the fitted tasks'."""
         observed = self._observed(Y) & (sample_weight[:, None] > 0)
-        widen = self.fit_intercept and self.intercept_alpha > 0
         classes = new_task_classes(self._layout_.classes, observed_classes(Y, observed),
-                                   widen)
+                                   self._widen_single_class)
         return classification_layout(Y, observed, classes)
 
     def _observations(self, Y, sample_weight, layout):
@@ -1091,14 +1081,18 @@ class MultiTaskClassifierMixin:
             return _like(decision[:, 0], X)
         return _like(decision, X)
 
-    def _per_task(self, X, method):
-        """``method`` (a loss's predict_proba or predict_log_proba) of every task."""
+    def _task_outputs(self, X, method):
+        """``method`` (a loss's predict_proba or predict_log_proba) of every
+        task, one array per task."""
         decision = _host(self._decision(X))
         layout = self._layout_
-        results = []
-        for t in range(layout.n_tasks):
-            start, n_out = layout.out_start[t], layout.n_out[t]
-            results.append(getattr(layout.loss(t), method)(decision[:, start:start + n_out]))
+        return [getattr(layout.loss(t), method)(
+                    decision[:, layout.out_start[t]:layout.out_start[t] + layout.n_out[t]])
+                for t in range(layout.n_tasks)]
+
+    def _per_task(self, X, method):
+        """``method`` of every task as ``predict_proba`` returns it."""
+        results = self._task_outputs(X, method)
         if self._multilabel:  # the probability of classes_[1], one column per task
             return _like(np.column_stack([r[:, 1] for r in results]), X)
         results = [_like(r, X) for r in results]

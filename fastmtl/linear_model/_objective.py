@@ -30,6 +30,8 @@ def objective_and_gradient(problem, state, task_factor, rows=None, parallel=True
     ``(value, Params of gradients, each task's loss sum)``.
     """
     layout = problem.layout
+    # The prediction penalty reads the same rows (without a copy of X for all).
+    X_rows = problem.X if rows is None else problem.X[rows]
     rows = np.arange(problem.X.shape[0]) if rows is None else np.asarray(rows, np.int64)
     work = _sgd_cpu.Workspace.allocate(max(len(rows), 1), SGD_BLOCK_ROWS, state.U.shape[0],
                                        state.U.shape[1], layout.n_outputs, layout.n_tasks)
@@ -45,7 +47,7 @@ def objective_and_gradient(problem, state, task_factor, rows=None, parallel=True
     value = float(task_factor @ task_loss) + smooth
     value += l1_value(state.V, pen.l1_heads, layout.scale, pen.n_latent)
     if pen.prediction_kl != 0.0:
-        value += add_prediction_divergence(problem.X[rows], state.U, state.V, state.b, layout,
+        value += add_prediction_divergence(X_rows, state.U, state.V, state.b, layout,
                                            pen.graph, pen.prediction_kl, grad.U, grad.V,
                                            grad.b)
         freeze(grad.U, grad.V, pen.n_latent, pen.latent_frozen)

@@ -489,17 +489,19 @@ def newton(problem, state, task_factor, *, max_iter, tol):
     ``(n_iter, converged, message)``."""
     obs, layout = problem.obs, problem.layout
     task = obs.task
-    X_rows = np.asarray(problem.X, dtype=np.float64)[_entry_rows(obs)]
+    d = problem.X.shape[1]
     a = obs.weight * np.asarray(task_factor)[task]
     ones, zeros = np.ones(layout.n_tasks), np.zeros(layout.n_tasks)
     z, u = _split_parameters(problem, state)
     iu, du, iz, dz = RidgeBlocks.parts(problem, state)
-    x_tilde = np.hstack([X_rows, np.ones((X_rows.shape[0], 1))])
     target = obs.target
 
     def decisions(z, u):
-        return (x_tilde[:, iz] @ z if iz.size else 0.0) + np.einsum(
-            "ij,ij->i", x_tilde[:, iu], u[task])
+        # Each task's (w, b) over x~ = (x, 1): the shared part plus its own.
+        theta = np.zeros((layout.n_tasks, d + 1))
+        theta[:, iz] += z
+        theta[:, iu] += u
+        return entry_decisions(problem.X, obs, theta[:, :d], theta[:, d])
 
     def objective(f, z, u):
         data = a @ (np.logaddexp(0.0, f) - target * f)

@@ -32,7 +32,8 @@ from numba import njit, prange
 from ..._config import JIT_OPTIONS
 from .._losses import LOGISTIC, SQUARED, logistic, squared
 from .._objective import objective_and_gradient
-from ._exact import ExactLog, _entry_rows, _inverse_stacked, lbfgs, task_moments
+from ._exact import (ExactLog, _entry_rows, _inverse_stacked, entry_decisions, lbfgs,
+                     task_moments)
 
 _squared = njit(inline="always", **JIT_OPTIONS)(squared.value_and_derivative)
 _squared_curvature = njit(inline="always", **JIT_OPTIONS)(squared.curvature)
@@ -53,15 +54,14 @@ def closed_form_applies(problem):
 def _shared_offsets(problem, state, X):
     """Each observed entry's score from the frozen shared part (user units):
     its group's shared weights ``w_0g x`` and centre ``b_0g``."""
-    pen, layout, obs = problem.penalties, problem.layout, problem.obs
-    group = pen.intercept_group[layout.out_start[obs.task]]
-    offset = np.zeros(obs.task.shape[0])
-    if state.U.shape[0] > pen.n_latent:  # shared rows, one per group
-        rows = _entry_rows(obs)
-        offset += np.einsum("ij,ij->i", X[rows], state.U[pen.n_latent:][group])
-    if problem.fit_intercept:
-        offset += pen.intercept_center[group]
-    return offset
+    pen, layout = problem.penalties, problem.layout
+    has = layout.n_out > 0  # a task without outputs (one class) scores nothing
+    group = np.zeros(layout.n_tasks, dtype=np.int64)
+    group[has] = pen.intercept_group[layout.out_start[has]]
+    shared = state.U[pen.n_latent:]  # one row per group, or none
+    coef = shared[group] if shared.shape[0] else np.zeros((layout.n_tasks, X.shape[1]))
+    center = pen.intercept_center[group] if problem.fit_intercept else np.zeros(group.size)
+    return entry_decisions(X, problem.obs, coef, center)
 
 
 def closed_form(problem, state, task_factor):
@@ -99,14 +99,20 @@ def _loss(kind, s, target):
 
 
 @njit(inline="always", **JIT_OPTIONS)
+def _score(Z, offset, e, theta, k):
+    """Entry ``e``'s score at ``theta = (v, c)`` (``c`` absent without intercepts)."""
+    s = offset[e] + (theta[k] if theta.shape[0] > k else 0.0)
+    for j in range(k):
+        s += Z[e, j] * theta[j]
+    return s
+
+
+@njit(inline="always", **JIT_OPTIONS)
 def _part_objective(kind, Z, offset, target, a, theta, k, l1, ridge):
     """The task part's objective at ``theta = (v, c)`` (see the module docstring)."""
     value = 0.0
     for e in range(Z.shape[0]):
-        s = offset[e] + (theta[k] if theta.shape[0] > k else 0.0)
-        for j in range(k):
-            s += Z[e, j] * theta[j]
-        value += a[e] * _loss(kind, s, target[e])[0]
+        value += a[e] * _loss(kind, _score(Z, offset, e, theta, k), target[e])[0]
     for j in range(theta.shape[0]):
         value += 0.5 * ridge[j] * theta[j] * theta[j]
     for j in range(k):
@@ -135,10 +141,7 @@ def proximal_newton(Z, offset, target, a, ptr, kind, l1, ridge, theta, n_iter):
         for iteration in range(_NEWTON_ITERATIONS):
             n_iter[t] = iteration + 1
             for e in range(m):
-                s = off[e] + (theta[t, k] if p > k else 0.0)
-                for j in range(k):
-                    s += Zt[e, j] * theta[t, j]
-                _, g[e], w[e] = _loss(kind[t], s, y[e])
+                _, g[e], w[e] = _loss(kind[t], _score(Zt, off, e, theta[t], k), y[e])
             delta[:] = 0.0
             df[:] = 0.0
             # The Newton model sum a (g df + w df^2 / 2) + penalties, by
@@ -202,7 +205,9 @@ def newton(problem, state, task_factor):
     intercepts. Returns the most Newton iterations a task took."""
     pen, layout, obs = problem.penalties, problem.layout, problem.obs
     k = pen.n_latent
-    order = np.argsort(obs.task, kind="stable")
+    # Entries grouped by task; a task without outputs (one class) has none to fit.
+    fitted = np.flatnonzero(layout.n_out[obs.task] > 0)
+    order = fitted[np.argsort(obs.task[fitted], kind="stable")]
     task = obs.task[order]
     X = np.asarray(problem.X, dtype=np.float64)
     Z = np.ascontiguousarray(X[_entry_rows(obs)[order]] @ state.U[:k].T)
