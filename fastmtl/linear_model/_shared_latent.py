@@ -166,9 +166,9 @@ default="uniform"
         Number of tasks.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
-    task_names_ : ndarray of shape (n_tasks_,)
+    task_names_ : ndarray of shape (`n_tasks_`,)
         Names of the tasks, when ``y`` is a DataFrame with string column names.
     validation_scores_ : ndarray
         Validation score after each epoch (only with ``early_stopping``).
