@@ -20,17 +20,8 @@ from . import naive
 from .test_sgd_solver import _finite_difference, _perturbed_state, _user_state
 
 
-def _expected_failures(estimator):
-    if isinstance(estimator, SharedCodebookClassifier):
-        return {"check_classifier_multioutput":
-                "unscaled separable toy data drive scores past 37, where predict_proba "
-                "is 1.0 in float64, so its ranks tie where decision_function's do not"}
-    return {}
-
-
 @parametrize_with_checks([SharedCodebookRegressor(random_state=0),
-                          SharedCodebookClassifier(random_state=0)],
-                         expected_failed_checks=_expected_failures)
+                          SharedCodebookClassifier(random_state=0)])
 def test_scikit_learn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
