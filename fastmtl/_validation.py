@@ -61,6 +61,12 @@ def log_base_factor(base):
     return 1.0 / math.log(base)
 
 
+def final_step(estimator):
+    """The last step of a Pipeline, or the estimator itself."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
 def check_option(value, name, options):
     """Raise a ``ValueError`` unless ``value`` is one of ``options``."""
     if not isinstance(value, str) or value not in options:

@@ -32,6 +32,7 @@ import textwrap
 import numpy as np
 
 from ._targets import check_targets, missing_mask
+from ._validation import final_step
 
 MULTIOUTPUT = ("pooled", "uniform_average", "raw_values")
 
@@ -477,8 +478,14 @@ def accuracy_score(y_true, y_pred, *, sample_weight=None, missing_label=None,
         y_true, y_pred, sample_weight, missing_label).accuracy(multioutput)
 
 
-def _task_classes(classes, n_tasks):
+def _task_classes(classes, n_tasks, y_proba=None):
     """``classes`` as one array of labels per task."""
+    if (isinstance(classes, np.ndarray) and n_tasks >= 2
+            and isinstance(y_proba, np.ndarray) and y_proba.shape[1:] == (n_tasks,)
+            and np.array_equal(classes, np.arange(n_tasks))):
+        # A multi-label classifier's classes_ are its labels (one per task,
+        # as MLPClassifier's), and each label's classes are 0 and 1.
+        classes = np.array([0, 1])
     if classes is None:
         raise ValueError("classes is needed to read probabilities: one array of labels "
                          "per task (an estimator's classes_), or one array for all.")
@@ -572,7 +579,7 @@ def log_loss(y_true, y_proba, *, classes, sample_weight=None, missing_label=None
     _check_multioutput(multioutput)
     Y, observed = _labels(y_true, missing_label)
     n, T = Y.shape
-    per_task_classes = _task_classes(classes, T)
+    per_task_classes = _task_classes(classes, T, y_proba)
     probas = _task_probabilities(y_proba, per_task_classes, n)
     w = _sample_weight(sample_weight, n)
     eps = np.finfo(np.float64).eps
@@ -632,7 +639,7 @@ def roc_auc_score(y_true, y_proba, *, classes, sample_weight=None, missing_label
     _check_multioutput(multioutput, ("uniform_average", "raw_values"))
     Y, observed = _labels(y_true, missing_label)
     n, T = Y.shape
-    per_task_classes = _task_classes(classes, T)
+    per_task_classes = _task_classes(classes, T, y_proba)
     probas = _task_probabilities(y_proba, per_task_classes, n)
     w = _sample_weight(sample_weight, n)
     scores = np.full(T, np.nan)
@@ -656,11 +663,6 @@ def roc_auc_score(y_true, y_proba, *, classes, sample_weight=None, missing_label
 # --------------------------------------------------------------------------- #
 # Scorers                                                                     #
 # --------------------------------------------------------------------------- #
-def _final_step(estimator):
-    steps = getattr(estimator, "steps", None)
-    return steps[-1][1] if steps else estimator
-
-
 class TaskScorer:
     """A scorer for ``scoring=``: ``scorer(estimator, X, y) -> float``, greater is better.
 
@@ -675,7 +677,7 @@ class TaskScorer:
         self._sign, self._kwargs = sign, kwargs
 
     def __call__(self, estimator, X, y_true, sample_weight=None):
-        final = _final_step(estimator)
+        final = final_step(estimator)
         kwargs = dict(self._kwargs)
         if self._metric in (accuracy_score, log_loss, roc_auc_score):
             kwargs["missing_label"] = getattr(final, "missing_label", None)

@@ -10,18 +10,25 @@ Both are splitter objects with scikit-learn's API (``split(X, y, groups)``,
 ``get_n_splits``), so ``GridSearchCV(..., cv=TaskKFold(5))`` works for every
 estimator, classifiers with NaN labels included: scikit-learn inspects the
 labels only when ``cv`` is an integer.
+
+``cross_val_predict`` gives out-of-fold predictions on such targets:
+scikit-learn's own encodes each label column before fitting, which turns a
+missing label into a class of its own.
 """
 import numbers
 import warnings
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.model_selection import BaseCrossValidator
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples, indexable
 
 from ._targets import check_targets, missing_mask
+from ._validation import check_option, final_step
 
-__all__ = ["TaskKFold", "TaskShuffleSplit"]
+__all__ = ["TaskKFold", "TaskShuffleSplit", "cross_val_predict"]
 
 
 def _observed(X, y, missing_label):
@@ -359,3 +366,135 @@ class TaskShuffleSplit(BaseCrossValidator):
         n_splits : int
         """
         return _check_n_splits(self.n_splits, minimum=1)
+
+
+_PREDICT_METHODS = ("predict", "predict_proba", "predict_log_proba", "decision_function",
+                    "transform")
+# What a class a fold's model never saw gets, as in scikit-learn's
+# cross_val_predict: probability 0, log-probability -inf, the lowest score.
+_UNSEEN_CLASS = {"predict_proba": 0.0, "predict_log_proba": -np.inf,
+                 "decision_function": np.finfo(np.float64).min}
+
+
+def _fit_and_predict(estimator, X, y, train, test, method, params):
+    estimator.fit(_safe_indexing(X, train), _safe_indexing(y, train), **params)
+    return getattr(estimator, method)(_safe_indexing(X, test)), final_step(estimator)
+
+
+def _task_columns(prediction, fold_classes, classes, method):
+    """A task's per-class columns laid out on its classes in the whole ``y``."""
+    if prediction.shape[1] == len(classes):
+        return prediction
+    out = np.full((len(prediction), len(classes)), _UNSEEN_CLASS[method])
+    out[:, np.searchsorted(classes, fold_classes)] = prediction
+    return out
+
+
+def cross_val_predict(estimator, X, y, *, cv=None, method="predict", n_jobs=None,
+                      params=None):
+    """Out-of-fold predictions for multi-task targets with missing entries.
+
+    Each row is predicted by the model fitted on the folds that do not hold
+    it. Unlike ``sklearn.model_selection.cross_val_predict``, which encodes
+    each label column before fitting (a NaN or ``missing_label`` then becomes
+    a class of its own), the targets reach ``fit`` as they are, and the
+    folds split every task's observed entries (``TaskKFold``).
+
+    Parameters
+    ----------
+    estimator : estimator
+        A fastmtl estimator, a Pipeline ending in one, or any estimator that
+        fits ``y`` as given; cloned for every fold.
+    X : array-like of shape (n_samples, n_features)
+        Samples.
+    y : array-like of shape (n_samples, n_tasks) or (n_samples,)
+        Targets; NaN (or the estimator's ``missing_label``) marks a missing one.
+    cv : int, cross-validation splitter or iterable, default=None
+        None means ``TaskKFold(5)``, an integer ``TaskKFold(cv)``, with the
+        estimator's ``missing_label``. The test folds must hold every row once.
+    method : {"predict", "predict_proba", "predict_log_proba", \
+"decision_function", "transform"}, default="predict"
+        The estimator's method to call on each test fold.
+    n_jobs : int, default=None
+        Folds fitted in parallel (joblib; None means 1).
+    params : dict, default=None
+        Parameters passed to every fold's ``fit`` (e.g. ``sample_weight``,
+        split with the rows).
+
+    Returns
+    -------
+    predictions : ndarray or list of ndarray
+        In the layout ``method`` returns. Where it returns one array per task
+        (tasks with their own classes), each task's columns follow its
+        classes in the whole ``y``; a class a fold's model never saw gets
+        probability 0 (log-probability ``-inf``, the lowest decision value),
+        as in scikit-learn.
+
+    See Also
+    --------
+    TaskKFold : The splitter used by default.
+    sklearn.model_selection.cross_val_predict : The same for targets without
+        missing entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl import SharedLatentClassifier
+    >>> from fastmtl.datasets import make_multitask_classification
+    >>> from fastmtl.model_selection import cross_val_predict
+    >>> X, Y = make_multitask_classification(30, 4, 5, random_state=0)
+    >>> bool(np.isnan(Y).any())  # four tasks stacked: NaN for the others' labels
+    True
+    >>> proba = cross_val_predict(SharedLatentClassifier(), X, Y, method="predict_proba")
+    >>> proba.shape  # multi-label data: the probability of label 1, per task
+    (120, 4)
+    """
+    check_option(method, "method", _PREDICT_METHODS)
+    X, y = indexable(X, y)
+    missing_label = getattr(final_step(estimator), "missing_label", None)
+    if cv is None or isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        cv = TaskKFold(5 if cv is None else cv, missing_label=missing_label)
+    splits = list(cv.split(X, y)) if hasattr(cv, "split") else list(cv)
+    n = _num_samples(X)
+    tested = np.concatenate([np.asarray(test, dtype=np.intp) for _, test in splits])
+    if len(tested) != n or not np.array_equal(np.sort(tested), np.arange(n)):
+        raise ValueError("cross_val_predict needs test folds that hold every row exactly "
+                         "once; cv gave folds that do not.")
+    params = dict(params or {})
+    if "sample_weight" in params:
+        weight = np.asarray(params["sample_weight"])
+        fold_params = [dict(params, sample_weight=weight[train]) for train, _ in splits]
+    else:
+        fold_params = [params] * len(splits)
+    results = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_and_predict)(clone(estimator), X, y, train, test, method, p)
+        for (train, test), p in zip(splits, fold_params))
+
+    first = results[0][0]
+    if any(isinstance(r, list) != isinstance(first, list) for r, _ in results):
+        raise ValueError(
+            "The folds' models returned different layouts (one array per task in some "
+            "folds, one array in others): a task saw different classes in different "
+            "folds. Give the estimator intercept_alpha > 0 (a task then keeps the "
+            "shared classes) or use fewer folds.")
+    if not isinstance(first, list):
+        out = np.empty((n,) + np.shape(first)[1:], dtype=np.result_type(
+            *[np.asarray(r).dtype for r, _ in results]))
+        for (_, test), (prediction, _) in zip(splits, results):
+            out[test] = np.asarray(prediction)
+        return out
+    Y, _ = check_targets(y, n, numeric=False, name="y")
+    observed = ~missing_mask(Y, missing_label)
+    classes = [np.unique(Y[observed[:, t], t]) for t in range(Y.shape[1])]
+    out = []
+    for t, task_classes in enumerate(classes):
+        columns = len(task_classes) if method in _UNSEEN_CLASS else np.shape(first[t])[1]
+        task_out = np.empty((n, columns), dtype=np.asarray(first[t]).dtype)
+        for (_, test), (prediction, fold) in zip(splits, results):
+            task_prediction = np.asarray(prediction[t])
+            if method in _UNSEEN_CLASS:
+                task_prediction = _task_columns(task_prediction, fold.classes_[t],
+                                                task_classes, method)
+            task_out[test] = task_prediction
+        out.append(task_out)
+    return out

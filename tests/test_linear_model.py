@@ -342,7 +342,7 @@ def test_classifier_task_without_label_takes_the_shared_classes():
     Y[:, 2] = np.nan
     with pytest.warns(UserWarning, match="task\\(s\\) 2"):
         clf = SharedLatentClassifier(random_state=0, max_iter=20).fit(X, Y)
-    np.testing.assert_array_equal(clf.classes_, [0.0, 1.0])
+    np.testing.assert_array_equal(clf.classes_, np.arange(3))  # multi-label: the labels
     # Predicted by the shared part: shared weights, shared intercept.
     shared = expit(X @ clf.shared_coef_[0] + clf.shared_intercept_[0])
     np.testing.assert_allclose(clf.predict_proba(X)[:, 2], shared, rtol=1e-6)

@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, cross_val_predict
 
 from fastmtl import (SharedCodebookClassifier, SharedCodebookRegressor,
@@ -205,4 +207,76 @@ def test_cross_val_predict_with_the_task_splitter():
         warnings.simplefilter("ignore", ConvergenceWarning)
         prediction = cross_val_predict(SharedLatentRegressor(random_state=0, max_iter=20),
                                        X, Y, cv=TaskKFold(3))
+    assert prediction.shape == Y.shape and np.isfinite(prediction).all()
+
+
+
+def test_scikit_learns_cross_val_predict_reads_the_classifiers_layouts():
+    # Multi-label data (0/1 labels): one probability column per task, read
+    # through classes_ = the labels; other multi-task labels: one array per task.
+    from fastmtl import SharedLatentClassifier
+
+    X, Y = make_multitask_classification(40, 3, 5, shared_X=True, random_state=0)
+    Y = Y.astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no "classes do not match"
+        proba = cross_val_predict(SharedLatentClassifier(alpha=0.1), X, Y, cv=3,
+                                  method="predict_proba")
+    assert proba.shape == Y.shape and np.all((proba > 0) & (proba < 1))
+    X3, Y3 = make_multitask_classification(40, 2, 5, n_classes=3, shared_X=True,
+                                           random_state=0)
+    proba3 = cross_val_predict(SharedLatentClassifier(alpha=0.1), X3, Y3.astype(int), cv=3,
+                               method="predict_proba")
+    assert isinstance(proba3, list) and [p.shape for p in proba3] == [(40, 3)] * 2
+
+
+def test_cross_val_predict_keeps_missing_labels_missing():
+    from fastmtl import SharedLatentClassifier
+    from fastmtl.model_selection import cross_val_predict as task_cross_val_predict
+
+    X, Y = make_multitask_classification(30, 4, 5, random_state=0)
+    assert np.isnan(Y).any()
+    model = SharedLatentClassifier(alpha=0.1)
+    proba = task_cross_val_predict(model, X, Y, cv=3, method="predict_proba")
+    log_proba = task_cross_val_predict(model, X, Y, cv=3, method="predict_log_proba")
+    assert proba.shape == Y.shape and np.all((proba > 0) & (proba < 1))
+    np.testing.assert_allclose(np.log(proba), log_proba, rtol=1e-10)
+    # Each row's probability is the one its held-out fold's model gives, a
+    # model fitted on the fold's targets as they are (NaN missing).
+    for train, test in TaskKFold(3).split(X, Y):
+        fold = clone(model).fit(X[train], Y[train])
+        np.testing.assert_allclose(proba[test], fold.predict_proba(X[test]), rtol=1e-10)
+    observed = ~np.isnan(Y)
+    assert roc_auc_score(Y[observed], proba[observed]) > 0.7
+    # scikit-learn's cross_val_predict encodes NaN as a class: not this.
+    sk = cross_val_predict(model, X, Y, cv=TaskKFold(3), method="predict_proba")
+    assert isinstance(sk, list) and sk[0].shape[1] == 3
+
+    # Three classes per task, missing_label=-1, a class unseen by some folds.
+    X3, Y3 = make_multitask_classification(30, 3, 5, n_classes=3, random_state=0)
+    Y3 = np.where(np.isnan(Y3), -1, Y3).astype(int)
+    rare = np.flatnonzero(Y3[:, 0] == 2)
+    Y3[rare[1:], 0] = 1  # task 0 sees class 2 once: one fold's model never does
+    model3 = SharedLatentClassifier(alpha=0.1, missing_label=-1)
+    proba3 = task_cross_val_predict(model3, X3, Y3, cv=3, method="predict_proba")
+    assert isinstance(proba3, list) and [p.shape for p in proba3] == [(len(X3), 3)] * 3
+    for p in proba3:
+        np.testing.assert_allclose(p.sum(axis=1), 1.0)
+    assert np.sum(proba3[0][:, 2] == 0.0) > 0  # the fold without class 2 gives it 0
+    labels = task_cross_val_predict(model3, X3, Y3, cv=3)
+    assert labels.shape == Y3.shape and set(np.unique(labels)) <= {0, 1, 2}
+
+
+def test_cross_val_predict_rejects_bad_arguments():
+    from fastmtl import SharedLatentRegressor
+    from fastmtl.model_selection import cross_val_predict as task_cross_val_predict
+
+    X, Y = make_multitask_regression(20, 2, 3, random_state=0)
+    with pytest.raises(ValueError, match="method"):
+        task_cross_val_predict(SharedLatentRegressor(), X, Y, method="score")
+    overlapping = [(np.arange(20), np.arange(20, 40)), (np.arange(20, 40), np.arange(30))]
+    with pytest.raises(ValueError, match="every row exactly once"):
+        task_cross_val_predict(SharedLatentRegressor(), X, Y, cv=overlapping)
+    prediction = task_cross_val_predict(SharedLatentRegressor(), X, Y, cv=4,
+                                        params={"sample_weight": np.ones(len(X))})
     assert prediction.shape == Y.shape and np.isfinite(prediction).all()

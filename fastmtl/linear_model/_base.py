@@ -55,7 +55,7 @@ from ._layout import (
     tasks_without_targets,
     unobserved_regression_layout,
 )
-from ._losses import LOGISTIC, REGRESSION_LOSSES, SQUARED
+from ._losses import REGRESSION_LOSSES, SQUARED
 from ._model import FactorState, Problem
 from ._penalties import PenaltyWeights
 from ._solvers import _exact, _new_tasks, _sgd
@@ -440,7 +440,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                                            minlength=n_groups) / counts
         self.shared_intercept_ = shared_intercept
         if layout.classes is not None:
-            self.classes_ = _shared_classes(layout.classes, one_d)
+            self.classes_ = _public_classes(layout.classes, one_d)
             self.output_task_ = layout.output_task
         self.n_tasks_ = layout.n_tasks
 
@@ -781,11 +781,24 @@ def _warn_tasks_without_targets(obs, layout, estimator_name):
             "(see the Notes of fit).", UserWarning, stacklevel=4)
 
 
-def _shared_classes(classes, one_d):
-    """One array when every task has the same classes, else a list per task."""
-    first = classes[0]
-    if one_d or all(np.array_equal(c, first) for c in classes[1:]):
-        return first
+def _is_label_indicator(classes, one_d):
+    """Multi-label data in scikit-learn's sense: two or more tasks, each with
+    the classes 0 and 1 (a label indicator matrix, NaN marking missing)."""
+    return (not one_d and len(classes) >= 2
+            and all(len(c) == 2 and c.dtype.kind in "biuf" and c[0] == 0 and c[1] == 1
+                    for c in classes))
+
+
+def _public_classes(classes, one_d):
+    """``classes_`` as scikit-learn lays it out, so that ``check_estimator``
+    and ``cross_val_predict`` read it: the classes of a 1-D ``y``; for a label
+    indicator matrix the labels, one per task (as ``MLPClassifier``: its
+    ``predict_proba`` is one column per label); otherwise one array per task
+    (as ``KNeighborsClassifier``)."""
+    if one_d:
+        return classes[0]
+    if _is_label_indicator(classes, one_d):
+        return np.arange(len(classes))
     return list(classes)
 
 
@@ -1110,17 +1123,15 @@ class MultiTaskClassifierMixin:
         -------
         proba : list of n_tasks arrays of shape (n_samples, n_classes_t); one
             such array for a model fitted on a 1-D ``y``; and for multi-label
-            data (every task binary with the same two classes) an array of shape
-            (n_samples, n_tasks) holding the probability of ``classes_[1]``, as
-            scikit-learn's multi-label classifiers return it.
+            data (two or more tasks, each with the classes 0 and 1) an array of
+            shape (n_samples, n_tasks) holding the probability of label 1 of
+            each task, as scikit-learn's ``MLPClassifier`` returns it.
         """
         return self._per_task(X, "predict_proba")
 
     @property
     def _multilabel(self):
-        layout = self._layout_
-        return (not self._one_d and bool(np.all(layout.kind == LOGISTIC))
-                and not isinstance(self.classes_, list))
+        return _is_label_indicator(self._layout_.classes, self._one_d)
 
     def predict_log_proba(self, X):
         """Logarithm of ``predict_proba``, finite for every finite decision value.

@@ -320,9 +320,12 @@ CLASSIFIER_PARAMS = """    missing_label : scalar or None, default=None
         solver (``solver="exact"``, or "auto" on the CPU).
 """
 CLASSIFIER_ATTRIBUTES = """    classes_ : ndarray or list of ndarray
-        Classes of each task: a list with one array per task, or a single
-        array when every task has the same classes (multi-label data, a 1-D
-        ``y``), so that ``classes_[decision_function(X) > 0]`` predicts.
+        As scikit-learn lays it out: the classes of a 1-D ``y``; for
+        multi-label data (two or more tasks, each with the classes 0 and 1; a
+        label indicator matrix, NaN for missing labels) the labels
+        ``arange(n_tasks)``, as ``MLPClassifier``'s, with ``predict_proba`` one
+        column per task; otherwise a list with one array per task, as
+        ``KNeighborsClassifier``'s, with ``predict_proba`` one array per task.
     output_task_ : ndarray of shape (n_outputs,)
         Task of each output: a binary task has one output (the score of
         ``classes_[t][1]``), a multiclass task one per class (softmax).
