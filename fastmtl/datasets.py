@@ -93,6 +93,16 @@ def make_multitask_regression(n_samples_per_task=100, n_tasks=10, n_features=20,
     X : ndarray of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_tasks), NaN where not observed
     coef : ndarray of shape (n_tasks, n_features), only with ``return_coef``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl.datasets import make_multitask_regression
+    >>> X, Y = make_multitask_regression(20, 3, 5, random_state=0)
+    >>> X.shape, Y.shape  # 3 tasks of 20 rows, stacked; NaN in the others' columns
+    ((60, 5), (60, 3))
+    >>> np.isnan(Y).sum(axis=0).tolist()
+    [40, 40, 40]
     """
     _check_counts(n_samples_per_task=n_samples_per_task, n_tasks=n_tasks,
                   n_features=n_features, rank=rank)
@@ -188,6 +198,16 @@ def stack_tasks(X_list, y_list):
     X : ndarray of shape (sum n_samples_t, n_features)
     Y : ndarray of shape (sum n_samples_t, n_tasks); float with NaN for
         numeric targets, object with None otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl.datasets import stack_tasks
+    >>> X, Y = stack_tasks([np.ones((2, 3)), np.zeros((1, 3))], [[1.0, 2.0], [3.0]])
+    >>> Y
+    array([[ 1., nan],
+           [ 2., nan],
+           [nan,  3.]])
     """
     if len(X_list) != len(y_list):
         raise ValueError(f"X_list has {len(X_list)} tasks but y_list has {len(y_list)}.")

@@ -157,9 +157,99 @@ def _map_method(estimator, X, method):
     return [out[:, a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def _chunkwise(method, returns):
+def _examples_section(example):
+    """A numpydoc Examples section for a docstring built from parts."""
+    return "\n    Examples\n    --------\n" + textwrap.indent(example, "    ") + "\n    "
+
+
+# The Examples sections of the functions whose docstrings are built from parts.
+_EXAMPLE_PREDICT = """\
+>>> import numpy as np
+>>> import dask.array as da
+>>> from fastmtl import SharedLatentRegressor, distributed
+>>> from fastmtl.datasets import make_multitask_regression
+>>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
+>>> model = SharedLatentRegressor(random_state=0).fit(X, Y)
+>>> X_big = da.from_array(X, chunks=(50, 5))
+>>> Y_hat = distributed.predict(model, X_big)  # lazy, the model shipped once
+>>> Y_hat.shape, bool(np.allclose(Y_hat.compute(), model.predict(X)))
+((200, 3), True)"""
+
+_EXAMPLE_PREDICT_PROBA = """\
+>>> import dask.array as da
+>>> from fastmtl import SharedLatentClassifier, distributed
+>>> from fastmtl.datasets import make_multitask_classification
+>>> X, Y = make_multitask_classification(100, 3, 5, shared_X=True, random_state=0)
+>>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+>>> proba = distributed.predict_proba(model, da.from_array(X, chunks=(25, 5)))
+>>> proba.shape  # multi-label data: the probability of label 1, per task
+(100, 3)"""
+
+_EXAMPLE_DECISION_FUNCTION = """\
+>>> import dask.array as da
+>>> from fastmtl import SharedLatentClassifier, distributed
+>>> from fastmtl.datasets import make_multitask_classification
+>>> X, Y = make_multitask_classification(100, 3, 5, shared_X=True, random_state=0)
+>>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+>>> distributed.decision_function(model, da.from_array(X, chunks=(25, 5))).shape
+(100, 3)"""
+
+_EXAMPLE_TRANSFORM = """\
+>>> import dask.array as da
+>>> from fastmtl import SharedLatentRegressor, distributed
+>>> from fastmtl.datasets import make_multitask_regression
+>>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
+>>> model = SharedLatentRegressor(random_state=0).fit(X, Y)
+>>> X_big = da.from_array(X, chunks=(50, 5))
+>>> distributed.transform(model, X_big).shape  # the shared factors
+(200, 5)"""
+
+_EXAMPLE_ENTROPY = """\
+>>> import dask.array as da
+>>> import numpy as np
+>>> import fastmtl
+>>> from fastmtl import distributed
+>>> rng = np.random.default_rng(0)
+>>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> H = distributed.entropy(P)  # lazy, one task per chunk
+>>> H.shape, bool(np.allclose(H.compute(), fastmtl.entropy(P.compute())))
+((1000,), True)"""
+
+_EXAMPLE_CROSS_ENTROPY = """\
+>>> import dask.array as da
+>>> import numpy as np
+>>> from fastmtl import distributed
+>>> rng = np.random.default_rng(0)
+>>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> distributed.cross_entropy(P, Q).compute().shape
+(1000,)"""
+
+_EXAMPLE_KL_DIVERGENCE = """\
+>>> import dask.array as da
+>>> import numpy as np
+>>> from fastmtl import distributed
+>>> rng = np.random.default_rng(0)
+>>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> bool((distributed.kl_divergence(P, Q).compute() >= 0).all())
+True"""
+
+_EXAMPLE_JS_DIVERGENCE = """\
+>>> import dask.array as da
+>>> import numpy as np
+>>> from fastmtl import distributed
+>>> rng = np.random.default_rng(0)
+>>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> bool((distributed.js_divergence(P, Q).compute() <= np.log(2)).all())
+True"""
+
+
+def _chunkwise(method, returns, example):
     """A Dask version of ``estimator.<method>``, applied chunk by chunk, with
-    its docstring (``returns``: the Returns entry)."""
+    its docstring (``returns``: the Returns entry; ``example``: its Examples)."""
     def dask_method(estimator, X):
         return _map_method(estimator, X, method)
 
@@ -177,19 +267,19 @@ def _chunkwise(method, returns):
     Returns
     -------
 {textwrap.indent(returns, "    ")}
-    """
+{_examples_section(example)}"""
     return dask_method
 
 
 predict = _chunkwise("predict", """Y : dask.array.Array
-    Lazy; its row chunks are those of ``X``.""")
+    Lazy; its row chunks are those of ``X``.""", _EXAMPLE_PREDICT)
 predict_proba = _chunkwise("predict_proba", """proba : dask.array.Array or list of dask.array.Array
     As the estimator returns it (an array, or one per task); row chunks
-    those of ``X``.""")
+    those of ``X``.""", _EXAMPLE_PREDICT_PROBA)
 decision_function = _chunkwise("decision_function", """scores : dask.array.Array
-    Lazy; row chunks those of ``X``.""")
+    Lazy; row chunks those of ``X``.""", _EXAMPLE_DECISION_FUNCTION)
 transform = _chunkwise("transform", """Z : dask.array.Array
-    Lazy; row chunks those of ``X``.""")
+    Lazy; row chunks those of ``X``.""", _EXAMPLE_TRANSFORM)
 
 
 @one_thread_at_a_time_if_unsafe
@@ -217,6 +307,18 @@ def score(estimator, X, Y, sample_weight=None):
     Returns
     -------
     score : float
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from fastmtl import SharedLatentRegressor, distributed
+    >>> from fastmtl.datasets import make_multitask_regression
+    >>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
+    >>> model = SharedLatentRegressor(random_state=0).fit(X, Y)
+    >>> X_big = da.from_array(X, chunks=(50, 5))
+    >>> round(distributed.score(model, X_big, da.from_array(Y, chunks=(50, 3))), 6) == round(
+    ...     model.score(X, Y), 6)
+    True
     """
     dask, _ = _dask()
     if not hasattr(estimator, "_score_statistics"):
@@ -301,6 +403,18 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
     -------
     D : dask.array.Array of shape (n, m)
         Chunks ``(P.chunks[0], Q.chunks[0])``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from fastmtl import distributed
+    >>> rng = np.random.default_rng(0)
+    >>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+    >>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+    >>> D = distributed.pairwise_divergence(P, Q[:300], metric="js")  # lazy blocks
+    >>> D.shape, D.chunks[0]
+    ((1000, 300), (250, 250, 250, 250))
     """
     _, da = _dask()
     check_option(metric, "metric", information.PAIRWISE_METRICS)
@@ -335,9 +449,9 @@ log_input : bool, default=False
     Rows hold log-probabilities."""
 
 
-def _rowwise_doc(summary, two):
-    """The docstring of a row-wise Dask function: ``summary`` and the shared
-    Parameters and Returns sections."""
+def _rowwise_doc(summary, two, example):
+    """The docstring of a row-wise Dask function: ``summary``, the shared
+    Parameters and Returns sections, and ``example``."""
     def decorate(func):
         body = textwrap.indent(_ROWWISE_INPUTS[two] + "\n" + _ROWWISE_OPTIONS, "    ")
         func.__doc__ = f"""{summary}
@@ -351,7 +465,7 @@ def _rowwise_doc(summary, two):
     values : dask.array.Array of shape (n,)
         Lazy, chunked like ``P``'s rows; a bad row raises the in-memory
         function's error, indexed in the whole array, when computed.
-    """
+{_examples_section(example)}"""
         return func
     return decorate
 
@@ -383,25 +497,25 @@ def _rowwise(function, P, Q, kwargs):
                         meta=np.empty((0,), dtype=dtype))
 
 
-@_rowwise_doc(":func:`fastmtl.entropy` of every row of a 2-D Dask array.", two=False)
+@_rowwise_doc(":func:`fastmtl.entropy` of every row of a 2-D Dask array.", two=False, example=_EXAMPLE_ENTROPY)
 def entropy(P, *, base=None, normalize=False, log_input=False):
     return _rowwise(information.entropy, P, None,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
-@_rowwise_doc(":func:`fastmtl.cross_entropy` row by row of two Dask arrays.", two=True)
+@_rowwise_doc(":func:`fastmtl.cross_entropy` row by row of two Dask arrays.", two=True, example=_EXAMPLE_CROSS_ENTROPY)
 def cross_entropy(P, Q, *, base=None, normalize=False, log_input=False):
     return _rowwise(information.cross_entropy, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
-@_rowwise_doc(":func:`fastmtl.kl_divergence` row by row of two Dask arrays.", two=True)
+@_rowwise_doc(":func:`fastmtl.kl_divergence` row by row of two Dask arrays.", two=True, example=_EXAMPLE_KL_DIVERGENCE)
 def kl_divergence(P, Q, *, base=None, normalize=False, log_input=False):
     return _rowwise(information.kl_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
 
 
-@_rowwise_doc(":func:`fastmtl.js_divergence` row by row of two Dask arrays.", two=True)
+@_rowwise_doc(":func:`fastmtl.js_divergence` row by row of two Dask arrays.", two=True, example=_EXAMPLE_JS_DIVERGENCE)
 def js_divergence(P, Q, *, base=None, normalize=False, log_input=False):
     return _rowwise(information.js_divergence, P, Q,
                     {"base": base, "normalize": normalize, "log_input": log_input})
@@ -436,6 +550,19 @@ def partial_fit(estimator, X, Y, *, n_epochs=1, sample_weight=None, classes=None
     Returns
     -------
     estimator
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from fastmtl import SharedLatentRegressor, distributed
+    >>> from fastmtl.datasets import make_multitask_regression
+    >>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
+    >>> model = distributed.partial_fit(SharedLatentRegressor(random_state=0),
+    ...                                 da.from_array(X, chunks=(100, 5)),
+    ...                                 da.from_array(Y, chunks=(100, 3)),
+    ...                                 n_epochs=2, random_state=0)
+    >>> model.coef_.shape  # trained chunk by chunk, in a seeded random order
+    (3, 5)
     """
     dask, _ = _dask()
     if not hasattr(estimator, "partial_fit"):

@@ -69,3 +69,23 @@ def test_docstring_examples_run(module_name):
         for test in doctest.DocTestFinder().find(module):
             runner.run(test)
     assert runner.failures == 0, f"{runner.failures} failing example(s) in {module_name}"
+
+
+
+def _entry_points():
+    """Public classes and functions (not their methods, not the exceptions)."""
+    names = []
+    for module_name in PUBLIC_MODULES:
+        if module_name == "fastmtl.exceptions":
+            continue
+        module = importlib.import_module(module_name)
+        names += [f"{module_name}.{name}" for name in module.__all__
+                  if inspect.isclass(getattr(module, name))
+                  or inspect.isfunction(getattr(module, name))]
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", _entry_points())
+def test_every_public_class_and_function_has_examples(name):
+    assert not [code for code, _ in validate(name)["errors"] if code == "EX01"], (
+        f"{name} has no Examples section")

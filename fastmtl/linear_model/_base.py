@@ -967,6 +967,11 @@ class MultiTaskClassifierMixin:
 
     _numeric_targets = False
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True  # a 2-D label indicator Y fits as is
+        return tags
+
     def _observed(self, Y):
         return ~missing_mask(Y, self.missing_label)
 

@@ -157,7 +157,16 @@ class SharedCodebookRegressor(MultiTaskRegressorMixin, RegressorMixin, _SharedCo
 SharedCodebookRegressor.__doc__ = _codebook_doc(
     "Multi-task regression with a shared dictionary and sparse task codes (GO-MTL).\n",
     "tasks", "task", extra_params=REGRESSOR_PARAMS,
-    extra_attributes=REGRESSOR_ATTRIBUTES)
+    extra_attributes=REGRESSOR_ATTRIBUTES) + """
+    Examples
+    --------
+    >>> from fastmtl import SharedCodebookRegressor
+    >>> from fastmtl.datasets import make_multitask_regression
+    >>> X, Y = make_multitask_regression(30, 6, 10, rank=2, random_state=0)
+    >>> model = SharedCodebookRegressor(n_atoms=3, random_state=0).fit(X, Y)
+    >>> model.dictionary_.shape, model.codes_.shape  # shared atoms, sparse codes
+    ((3, 10), (6, 3))
+    """
 
 
 class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _SharedCodebook):
@@ -187,7 +196,16 @@ class SharedCodebookClassifier(MultiTaskClassifierMixin, ClassifierMixin, _Share
 
 SharedCodebookClassifier.__doc__ = _codebook_doc(
     "Multi-task classification with a shared dictionary and sparse task codes (GO-MTL).\n",
-    "outputs", "output", CLASSIFIER_PARAMS, CLASSIFIER_ATTRIBUTES)
+    "outputs", "output", CLASSIFIER_PARAMS, CLASSIFIER_ATTRIBUTES) + """
+    Examples
+    --------
+    >>> from fastmtl import SharedCodebookClassifier
+    >>> from fastmtl.datasets import make_multitask_classification
+    >>> X, Y = make_multitask_classification(40, 3, 6, random_state=0)
+    >>> model = SharedCodebookClassifier(n_atoms=2, random_state=0).fit(X, Y)
+    >>> model.codes_.shape, model.predict(X).shape
+    ((3, 2), (120, 3))
+    """
 
 
 # --------------------------------------------------------------------------- #

@@ -338,6 +338,18 @@ SharedLatentClassifier.__doc__ = (
     + fill_doc(_SHARED_DOC, outputs="outputs", output="output",
                          extra_params=CLASSIFIER_PARAMS,
                          extra_attributes=CLASSIFIER_ATTRIBUTES)
+    + """
+    Examples
+    --------
+    >>> from fastmtl import SharedLatentClassifier
+    >>> from fastmtl.datasets import make_multitask_classification
+    >>> X, Y = make_multitask_classification(40, 3, 6, random_state=0)
+    >>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+    >>> model.predict(X).shape  # 3 tasks stacked: NaN marks the others' labels
+    (120, 3)
+    >>> model.predict_proba(X).shape  # multi-label: the probability of label 1
+    (120, 3)
+    """
 )
 
 

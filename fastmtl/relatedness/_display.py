@@ -36,6 +36,14 @@ def cluster_order(M, kind):
     -------
     order : ndarray of shape (n_tasks,)
         The tasks' indices in the order of the dendrogram's leaves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmtl.relatedness import cluster_order
+    >>> S = np.array([[1.0, 0.1, 0.9], [0.1, 1.0, 0.2], [0.9, 0.2, 1.0]])
+    >>> [int(t) for t in cluster_order(S, "similarity")]  # tasks 0 and 2 side by side
+    [1, 0, 2]
     """
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
@@ -78,6 +86,19 @@ class TaskRelatednessDisplay:
     text_ : ndarray of matplotlib Text, or None
     order_ : ndarray of int
         The task order drawn (a permutation when ``order="cluster"``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from fastmtl.relatedness import TaskRelatednessDisplay, task_correlation
+    >>> rng = np.random.default_rng(0)
+    >>> Y = rng.normal(size=(50, 4))
+    >>> display = TaskRelatednessDisplay.from_matrix(task_correlation(Y),
+    ...                                            kind="correlation")
+    >>> display.im_.get_array().shape  # the heatmap, one cell per pair of tasks
+    (4, 4)
     """
 
     def __init__(self, matrix, *, task_names=None, kind="similarity"):
