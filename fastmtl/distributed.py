@@ -162,87 +162,66 @@ def _examples_section(example):
     return "\n    Examples\n    --------\n" + textwrap.indent(example, "    ") + "\n    "
 
 
-# The Examples sections of the functions whose docstrings are built from parts.
-_EXAMPLE_PREDICT = """\
->>> import numpy as np
+# The Examples sections of the functions whose docstrings are built from
+# parts: a shared setup, then each function's own lines.
+_FITTED_REGRESSOR = """\
 >>> import dask.array as da
 >>> from fastmtl import SharedLatentRegressor, distributed
 >>> from fastmtl.datasets import make_multitask_regression
 >>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
 >>> model = SharedLatentRegressor(random_state=0).fit(X, Y)
 >>> X_big = da.from_array(X, chunks=(50, 5))
+"""
+_FITTED_CLASSIFIER = """\
+>>> import dask.array as da
+>>> from fastmtl import SharedLatentClassifier, distributed
+>>> from fastmtl.datasets import make_multitask_classification
+>>> X, Y = make_multitask_classification(100, 3, 5, shared_X=True, random_state=0)
+>>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+"""
+_TWO_DASK_ARRAYS = """\
+>>> import dask.array as da
+>>> import numpy as np
+>>> from fastmtl import distributed
+>>> rng = np.random.default_rng(0)
+>>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+>>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+"""
+
+_EXAMPLE_PREDICT = _FITTED_REGRESSOR + """\
+>>> import numpy as np
 >>> Y_hat = distributed.predict(model, X_big)  # lazy, the model shipped once
 >>> Y_hat.shape, bool(np.allclose(Y_hat.compute(), model.predict(X)))
 ((200, 3), True)"""
 
-_EXAMPLE_PREDICT_PROBA = """\
->>> import dask.array as da
->>> from fastmtl import SharedLatentClassifier, distributed
->>> from fastmtl.datasets import make_multitask_classification
->>> X, Y = make_multitask_classification(100, 3, 5, shared_X=True, random_state=0)
->>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+_EXAMPLE_PREDICT_PROBA = _FITTED_CLASSIFIER + """\
 >>> proba = distributed.predict_proba(model, da.from_array(X, chunks=(25, 5)))
 >>> proba.shape  # multi-label data: the probability of label 1, per task
 (100, 3)"""
 
-_EXAMPLE_DECISION_FUNCTION = """\
->>> import dask.array as da
->>> from fastmtl import SharedLatentClassifier, distributed
->>> from fastmtl.datasets import make_multitask_classification
->>> X, Y = make_multitask_classification(100, 3, 5, shared_X=True, random_state=0)
->>> model = SharedLatentClassifier(random_state=0).fit(X, Y)
+_EXAMPLE_DECISION_FUNCTION = _FITTED_CLASSIFIER + """\
 >>> distributed.decision_function(model, da.from_array(X, chunks=(25, 5))).shape
 (100, 3)"""
 
-_EXAMPLE_TRANSFORM = """\
->>> import dask.array as da
->>> from fastmtl import SharedLatentRegressor, distributed
->>> from fastmtl.datasets import make_multitask_regression
->>> X, Y = make_multitask_regression(200, 3, 5, shared_X=True, random_state=0)
->>> model = SharedLatentRegressor(random_state=0).fit(X, Y)
->>> X_big = da.from_array(X, chunks=(50, 5))
+_EXAMPLE_TRANSFORM = _FITTED_REGRESSOR + """\
 >>> distributed.transform(model, X_big).shape  # the shared factors
 (200, 5)"""
 
-_EXAMPLE_ENTROPY = """\
->>> import dask.array as da
->>> import numpy as np
+_EXAMPLE_ENTROPY = _TWO_DASK_ARRAYS + """\
 >>> import fastmtl
->>> from fastmtl import distributed
->>> rng = np.random.default_rng(0)
->>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
->>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
 >>> H = distributed.entropy(P)  # lazy, one task per chunk
 >>> H.shape, bool(np.allclose(H.compute(), fastmtl.entropy(P.compute())))
 ((1000,), True)"""
 
-_EXAMPLE_CROSS_ENTROPY = """\
->>> import dask.array as da
->>> import numpy as np
->>> from fastmtl import distributed
->>> rng = np.random.default_rng(0)
->>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
->>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+_EXAMPLE_CROSS_ENTROPY = _TWO_DASK_ARRAYS + """\
 >>> distributed.cross_entropy(P, Q).compute().shape
 (1000,)"""
 
-_EXAMPLE_KL_DIVERGENCE = """\
->>> import dask.array as da
->>> import numpy as np
->>> from fastmtl import distributed
->>> rng = np.random.default_rng(0)
->>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
->>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+_EXAMPLE_KL_DIVERGENCE = _TWO_DASK_ARRAYS + """\
 >>> bool((distributed.kl_divergence(P, Q).compute() >= 0).all())
 True"""
 
-_EXAMPLE_JS_DIVERGENCE = """\
->>> import dask.array as da
->>> import numpy as np
->>> from fastmtl import distributed
->>> rng = np.random.default_rng(0)
->>> P = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
->>> Q = da.from_array(rng.dirichlet(np.ones(8), size=1000), chunks=(250, 8))
+_EXAMPLE_JS_DIVERGENCE = _TWO_DASK_ARRAYS + """\
 >>> bool((distributed.js_divergence(P, Q).compute() <= np.log(2)).all())
 True"""
 
