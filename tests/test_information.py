@@ -179,6 +179,27 @@ def test_log_input_entropy_and_normalize(rng):
                     naive.entropy(P), rtol=1e-11, atol=1e-14)
 
 
+@pytest.mark.parametrize("offset", [1e16, -1e16, 1e300, -1e300])
+def test_log_input_normalize_keeps_the_log_sum_of_large_logits(rng, offset):
+    # The normaliser is top + log(sum exp(x - top)); with logits near 1e16
+    # that sum rounds log(...) away. The oracle: SciPy's softmax of the
+    # floats' differences from their maximum, which are exact.
+    from scipy.special import softmax
+
+    logits = offset + np.array([[0.0, -2.0, -4.0, -6.0], [-4.0, 0.0, -2.0, -8.0]])
+    if abs(offset) > 1e17:  # the differences vanish there: equal logits
+        logits = np.full((2, 3), offset)
+    P = softmax(logits - logits.max(axis=1, keepdims=True), axis=1)
+    assert_allclose(fastmtl.entropy(logits, log_input=True, normalize=True),
+                    naive.entropy(P), rtol=1e-13)
+    for name, (ours, oracle) in TWO_INPUT.items():
+        assert_allclose(ours(logits, logits[::-1], log_input=True, normalize=True),
+                        oracle(P, P[::-1]), rtol=1e-12, atol=1e-15, err_msg=name)
+    assert_allclose(fastmtl.pairwise_divergence(logits, log_input=True, normalize=True,
+                                                metric="kl"),
+                    naive.pairwise(P, P, "kl"), rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("name", sorted(TWO_INPUT))
 def test_normalize_rescales_counts(rng, name):
     ours, oracle = TWO_INPUT[name]

@@ -63,21 +63,32 @@ def _linear_scale(row, normalize, check, tol):
 
 @njit(inline="always", **JIT_OPTIONS)
 def _log_shift(row, normalize, check, tol):
-    """Return (value subtracted from ``row`` to normalise it, status flags)."""
+    """Return (top, log_sum, status flags): ``_shifted(x, top, log_sum)``
+    normalises an entry of ``row`` (see ``_rowcheck.log_verdict``)."""
     if not (normalize or check):
-        return 0.0, 0
+        return 0.0, 0.0, 0
     top = -_INF
     for j in range(row.shape[0]):
         v = row[j]
         if check and (np.isnan(v) or v == _INF):
-            return 0.0, NONFINITE
+            return 0.0, 0.0, NONFINITE
         top = max(top, v)
     if top == -_INF:  # every probability is zero
-        return 0.0, ZERO_SUM if normalize else BAD_SUM
+        return 0.0, 0.0, ZERO_SUM if normalize else BAD_SUM
     total = 0.0
     for j in range(row.shape[0]):
         total += np.exp(row[j] - top)
     return _log_verdict(top, total, normalize, check, tol)
+
+
+# Compiled without fast-math, and not inlined at Numba's level, so that its
+# instructions keep strict IEEE order even once LLVM inlines it: the
+# ``reassoc`` flag of the kernels would allow folding the two subtractions
+# into ``x - (top + log_sum)``, which loses ``log_sum`` for large logits.
+@njit(**{**JIT_OPTIONS, "fastmath": False})
+def _shifted(x, top, log_sum):
+    """log-probability ``x`` normalised: ``(x - top) - log_sum``."""
+    return (x - top) - log_sum
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -96,9 +107,9 @@ def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
         p = P[i]
         acc = 0.0
         if log_input:
-            shift, flags = _log_shift(p, normalize, check, tol[0])
+            top, log_sum, flags = _log_shift(p, normalize, check, tol[0])
             for j in range(p.shape[0]):
-                lv = p[j] - shift
+                lv = _shifted(p[j], top, log_sum)
                 acc -= np.exp(lv) * lv if lv > -_INF else 0.0
         else:
             mult, flags = _linear_scale(p, normalize, check, tol[0])
@@ -117,11 +128,11 @@ def rowwise_cross_entropy(P, Q, log_input, normalize, check, tol, scale, out, st
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol[0])
-            sq, fq = _log_shift(q, normalize, check, tol[1])
+            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
+            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
-                lp = p[j] - sp
-                lq = q[j] - sq
+                lp = _shifted(p[j], tp, sp)
+                lq = _shifted(q[j], tq, sq)
                 term = -np.exp(lp) * lq if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
@@ -144,11 +155,11 @@ def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol[0])
-            sq, fq = _log_shift(q, normalize, check, tol[1])
+            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
+            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
-                lp = p[j] - sp
-                lq = q[j] - sq
+                lp = _shifted(p[j], tp, sp)
+                lq = _shifted(q[j], tq, sq)
                 term = np.exp(lp) * (lp - lq) if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
@@ -176,10 +187,11 @@ def rowwise_js(P, Q, log_input, normalize, check, tol, scale, out, status):
         q = Q[i]
         acc = 0.0
         if log_input:
-            sp, fp = _log_shift(p, normalize, check, tol[0])
-            sq, fq = _log_shift(q, normalize, check, tol[1])
+            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
+            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
-                acc += _js_terms(np.exp(p[j] - sp), np.exp(q[j] - sq))
+                acc += _js_terms(np.exp(_shifted(p[j], tp, sp)),
+                                 np.exp(_shifted(q[j], tq, sq)))
         else:
             mp, fp = _linear_scale(p, normalize, check, tol[0])
             mq, fq = _linear_scale(q, normalize, check, tol[1])
@@ -261,9 +273,9 @@ def prepare_rows(X, log_input, normalize, check, tol, probs, logs, negentropy, s
         row = X[i]
         acc = 0.0
         if log_input:
-            shift, flags = _log_shift(row, normalize, check, tol)
+            top, log_sum, flags = _log_shift(row, normalize, check, tol)
             for j in range(row.shape[0]):
-                lv = row[j] - shift
+                lv = _shifted(row[j], top, log_sum)
                 x = np.exp(lv)
                 lx = lv if x > 0.0 else 0.0
                 probs[i, j] = x

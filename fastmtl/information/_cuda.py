@@ -150,10 +150,11 @@ else:
 
 @cuda.jit(device=True)
 def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check, tol):
-    """(multiplier (linear input) or shift (log input) normalising row ``r`` of
-    ``X``, status flags), computed by the row's group of threads."""
+    """(norm, log_sum, status flags) normalising row ``r`` of ``X``, computed by
+    the row's group of threads: linear input ``x * norm`` (``log_sum`` 0), log
+    input ``(x - norm) - log_sum`` (see ``_rowcheck.log_verdict``)."""
     if not (normalize or check):
-        return (0.0 if log_input else 1.0), 0
+        return (0.0 if log_input else 1.0), 0.0, 0
     k = X.shape[1]
     if not log_input:
         total = 0.0
@@ -166,8 +167,9 @@ def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check,
             negative += 1.0 if v < 0.0 else 0.0
         total, nonfinite, negative = _group_sums(total, nonfinite, negative, sa, sb, sc,
                                                  tid, width)
-        return _linear_verdict(total, nonfinite > 0.0, negative > 0.0, normalize, check,
-                               tol)
+        mult, flags = _linear_verdict(total, nonfinite > 0.0, negative > 0.0, normalize,
+                                      check, tol)
+        return mult, 0.0, flags
     top = -_INF
     bad = 0.0
     for j in range(lane, k, width):
@@ -185,27 +187,27 @@ def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check,
                 total += math.exp(v - top)
     total, bad, _ = _group_sums(total, bad, 0.0, sa, sb, sc, tid, width)
     if check and bad > 0.0:
-        return 0.0, NONFINITE
+        return 0.0, 0.0, NONFINITE
     if bad > 0.0:  # unchecked NaN/inf input: any shift, the result is NaN anyway
-        return 0.0, 0
+        return 0.0, 0.0, 0
     if top == -_INF:
-        return 0.0, ZERO_SUM if normalize else BAD_SUM
+        return 0.0, 0.0, ZERO_SUM if normalize else BAD_SUM
     return _log_verdict(top, total, normalize, check, tol)
 
 
 @cuda.jit(device=True)
-def _prob(v, norm, log_input):
+def _prob(v, norm, log_sum, log_input):
     """The normalised probability of entry ``v`` (see ``_group_norm``)."""
     if log_input:
-        return math.exp(v - norm)
+        return math.exp((v - norm) - log_sum)
     return v * norm
 
 
 @cuda.jit(device=True)
-def _logprob(v, norm, log_input):
+def _logprob(v, norm, log_sum, log_input):
     """log of the normalised probability of entry ``v`` (-inf for zero)."""
     if log_input:
-        return v - norm
+        return (v - norm) - log_sum
     x = v * norm
     return math.log(x) if x > 0.0 else -_INF
 
@@ -268,17 +270,17 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
         row = min(i, n - 1)  # rows past the end: computed, not written
         rp = _row_index(P, row)
         rq = _row_index(Q, row)
-        np_, fp = _group_norm(P, rp, lane, width, tid, sa, sb, sc, log_input, normalize,
-                              check, tol[0])
-        nq, fq = 0.0, 0
+        np_, sp, fp = _group_norm(P, rp, lane, width, tid, sa, sb, sc, log_input,
+                                  normalize, check, tol[0])
+        nq, sq, fq = 0.0, 0.0, 0
         if two:
-            nq, fq = _group_norm(Q, rq, lane, width, tid, sa, sb, sc, log_input,
-                                 normalize, check, tol[1])
+            nq, sq, fq = _group_norm(Q, rq, lane, width, tid, sa, sb, sc, log_input,
+                                     normalize, check, tol[1])
         acc = 0.0
         for j in range(lane, k, width):
             if log_input:
-                lx = P[rp, j] - np_
-                ly = Q[rq, j] - nq if two else 0.0
+                lx = (P[rp, j] - np_) - sp
+                ly = (Q[rq, j] - nq) - sq if two else 0.0
                 acc += _pair_term(metric, math.exp(lx), math.exp(ly) if two else 0.0, lx,
                                   ly, True)
             else:
@@ -346,13 +348,13 @@ def _prepare_kernel(X, width, log_input, normalize, check, tol, probs, logs, neg
     for first in range(cuda.blockIdx.x * groups, n, cuda.gridDim.x * groups):
         i = first + tid // width
         row = min(i, n - 1)
-        norm, flags = _group_norm(X, row, lane, width, tid, sa, sb, sc, log_input,
-                                  normalize, check, tol)
+        norm, log_sum, flags = _group_norm(X, row, lane, width, tid, sa, sb, sc,
+                                           log_input, normalize, check, tol)
         acc = 0.0
         n_zero = 0.0
         for j in range(lane, k, width):
-            x = _prob(X[row, j], norm, log_input)
-            lx = _logprob(X[row, j], norm, log_input) if x > 0.0 else 0.0
+            x = _prob(X[row, j], norm, log_sum, log_input)
+            lx = _logprob(X[row, j], norm, log_sum, log_input) if x > 0.0 else 0.0
             if i < n:
                 probs[i, j] = x
                 logs[i, j] = lx

@@ -24,11 +24,14 @@ def linear_verdict(total, nonfinite, negative, normalize, check, tol):
 
 
 def log_verdict(top, total, normalize, check, tol):
-    """(shift that normalises a row of log-probabilities, status flags) from its
-    maximum ``top`` and ``total = sum exp(x - top)``."""
-    log_total = top + math.log(total)
+    """(top, log_sum, status flags) of a row of log-probabilities from its
+    maximum ``top`` and ``total = sum exp(x - top)``: the normalised row is
+    ``(x - top) - log_sum``, two subtractions kept apart because with large
+    logits (``1e16 + [0, -1, -2]``) ``top + log_sum`` rounds ``log_sum`` away.
+    Without ``normalize`` both are 0 (the row is used as it is)."""
+    log_sum = math.log(total)
     if normalize:
-        return log_total, 0
-    if check and not abs(math.exp(log_total) - 1.0) <= tol:
-        return 0.0, BAD_SUM
-    return 0.0, 0
+        return top, log_sum, 0
+    if check and not abs(math.exp(top + log_sum) - 1.0) <= tol:
+        return 0.0, 0.0, BAD_SUM
+    return 0.0, 0.0, 0

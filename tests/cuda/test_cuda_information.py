@@ -172,3 +172,21 @@ def test_prediction_divergence_on_the_gpu_matches_the_cpu(rng, kind):
         np.testing.assert_allclose(prediction_divergence(model, X, kind=kind, device="cuda"),
                                    prediction_divergence(model, X, kind=kind, device="cpu"),
                                    rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("offset", [1e16, -1e300])
+def test_large_logits_keep_their_log_sum_on_the_gpu(offset):
+    logits = offset + np.array([[0.0, -2.0, -4.0, -6.0], [-4.0, 0.0, -2.0, -8.0]])
+    if abs(offset) > 1e17:
+        logits = np.full((2, 3), offset)
+    options = dict(log_input=True, normalize=True)
+    _same(fastmtl.entropy(logits, device="cuda", **options),
+          fastmtl.entropy(logits, device="cpu", **options))
+    for ours, _ in ROWWISE.values():
+        _same(ours(logits, logits[::-1], device="cuda", **options),
+              ours(logits, logits[::-1], device="cpu", **options))
+    _same(fastmtl.pairwise_divergence(logits, metric="kl", device="cuda", **options),
+          fastmtl.pairwise_divergence(logits, metric="kl", device="cpu", **options))
+    if offset == 1e16:  # not a plain log(n): the CPU result is checked in test_information
+        assert not np.isclose(fastmtl.entropy(logits, device="cuda", **options)[0],
+                              np.log(4))
