@@ -200,6 +200,41 @@ def test_log_input_normalize_keeps_the_log_sum_of_large_logits(rng, offset):
                     naive.pairwise(P, P, "kl"), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("magnitude", [5e307, 1e-310, 5e-324])
+def test_normalize_rows_whose_sum_overflows_or_is_subnormal(rng, magnitude):
+    # Entries near 1e308 sum to inf; subnormal entries sum to a number whose
+    # reciprocal overflows. Both must normalise as the same counts at a
+    # moderate scale do (the oracle), not give 0 or inf.
+    counts = np.array([[1.0, 1.0, 2.0, 0.0], [3.0, 1.0, 1.0, 1.0]])
+    rows = counts * magnitude
+    if magnitude == 5e-324:  # the smallest subnormal: multiples of it only
+        rows = counts * np.float64(5e-324)
+    assert np.all((rows > 0) == (counts > 0)) and np.all(np.isfinite(rows))
+    with np.errstate(over="ignore", divide="ignore"):
+        assert np.isinf(rows.sum(axis=1) if magnitude > 1 else 1.0 / rows.sum(axis=1)).all()
+    P = counts / counts.sum(axis=1, keepdims=True)
+    assert_allclose(fastmtl.entropy(rows, normalize=True), naive.entropy(P), rtol=1e-13)
+    for name, (ours, oracle) in TWO_INPUT.items():
+        expected = oracle(P, P[::-1])
+        result = ours(rows, rows[::-1], normalize=True)
+        assert np.array_equal(np.isinf(result), np.isinf(expected)), name
+        finite = np.isfinite(expected)
+        assert_allclose(result[finite], expected[finite], rtol=1e-12, err_msg=name)
+    for metric in ("kl", "js", "cross_entropy"):
+        expected = naive.pairwise(P, P, metric)
+        result = fastmtl.pairwise_divergence(rows, normalize=True, metric=metric)
+        finite = np.isfinite(expected)
+        assert np.array_equal(np.isinf(result), np.isinf(expected)), metric
+        assert_allclose(result[finite], expected[finite], rtol=1e-11, atol=1e-15,
+                        err_msg=metric)
+    tables = np.array([[[1.0, 3.0], [2.0, 1.0]]]) * magnitude
+    J = np.array([[[1.0, 3.0], [2.0, 1.0]]]) / 7.0
+    assert_allclose(fastmtl.mutual_information(tables, normalize=True),
+                    naive.mutual_information(J), rtol=1e-12)
+    assert_allclose(fastmtl.conditional_entropy(tables, normalize=True),
+                    naive.conditional_entropy(J), rtol=1e-12)
+
+
 @pytest.mark.parametrize("name", sorted(TWO_INPUT))
 def test_normalize_rescales_counts(rng, name):
     ours, oracle = TWO_INPUT[name]

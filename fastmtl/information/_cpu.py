@@ -28,6 +28,7 @@ from . import _rowcheck, _terms
 
 _linear_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.linear_verdict)
 _log_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.log_verdict)
+_needs_huge_rescale = njit(inline="always", **JIT_OPTIONS)(_rowcheck.needs_huge_rescale)
 _log_ratio = njit(inline="always", **JIT_OPTIONS)(_terms.log_ratio)
 
 _INF = np.inf
@@ -47,9 +48,10 @@ SYMMETRIC_KL = 2
 # --------------------------------------------------------------------------- #
 @njit(inline="always", **JIT_OPTIONS)
 def _linear_scale(row, normalize, check, tol):
-    """Return (multiplier that normalises ``row``, status flags)."""
+    """Return (pre, mult, status flags): ``v * mult`` is an entry of
+    ``_prescaled(row, pre)`` normalised (see ``_rowcheck.linear_verdict``)."""
     if not (normalize or check):
-        return 1.0, 0
+        return 1.0, 1.0, 0
     total = 0.0
     nonfinite = False
     negative = False
@@ -58,7 +60,13 @@ def _linear_scale(row, normalize, check, tol):
         total += v
         nonfinite |= not np.isfinite(v)
         negative |= v < 0.0
-    return _linear_verdict(total, nonfinite, negative, normalize, check, tol)
+    pre = 1.0
+    if _needs_huge_rescale(total, nonfinite, normalize):  # rare: a second pass
+        pre = _rowcheck.RESCALE_HUGE
+        total = 0.0
+        for j in range(row.shape[0]):
+            total += row[j] * pre
+    return _linear_verdict(total, pre, nonfinite, negative, normalize, check, tol)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -83,12 +91,22 @@ def _log_shift(row, normalize, check, tol):
 
 # Compiled without fast-math, and not inlined at Numba's level, so that its
 # instructions keep strict IEEE order even once LLVM inlines it: the
-# ``reassoc`` flag of the kernels would allow folding the two subtractions
+# ``reassoc`` flag of the kernels would allow folding ``(x - top) - log_sum``
 # into ``x - (top + log_sum)``, which loses ``log_sum`` for large logits.
 @njit(**{**JIT_OPTIONS, "fastmath": False})
 def _shifted(x, top, log_sum):
     """log-probability ``x`` normalised: ``(x - top) - log_sum``."""
     return (x - top) - log_sum
+
+
+@njit(inline="always", **JIT_OPTIONS)
+def _prescaled(row, pre):
+    """``row`` itself, or for the rare row that needed it (see
+    ``_linear_scale``) a copy scaled by the power of two ``pre`` (exact), so
+    that every kernel normalises an entry by one multiply, ``v * mult``."""
+    if pre == 1.0:
+        return row
+    return (row * pre).astype(row.dtype)
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -112,7 +130,8 @@ def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
                 lv = _shifted(p[j], top, log_sum)
                 acc -= np.exp(lv) * lv if lv > -_INF else 0.0
         else:
-            mult, flags = _linear_scale(p, normalize, check, tol[0])
+            pre, mult, flags = _linear_scale(p, normalize, check, tol[0])
+            p = _prescaled(p, pre)
             for j in range(p.shape[0]):
                 x = p[j] * mult
                 acc -= x * vlog(x) if x > 0.0 else 0.0
@@ -136,8 +155,9 @@ def rowwise_cross_entropy(P, Q, log_input, normalize, check, tol, scale, out, st
                 term = -np.exp(lp) * lq if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol[0])
-            mq, fq = _linear_scale(q, normalize, check, tol[1])
+            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
+            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
+            p, q = _prescaled(p, pp), _prescaled(q, pq)
             for j in range(p.shape[0]):
                 x = p[j] * mp
                 y = q[j] * mq
@@ -163,8 +183,9 @@ def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
                 term = np.exp(lp) * (lp - lq) if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol[0])
-            mq, fq = _linear_scale(q, normalize, check, tol[1])
+            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
+            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
+            p, q = _prescaled(p, pp), _prescaled(q, pq)
             acc = _scaled_kl(p, mp, q, mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)
         out[i] = _clamp(acc, _INF) * scale
@@ -193,8 +214,9 @@ def rowwise_js(P, Q, log_input, normalize, check, tol, scale, out, status):
                 acc += _js_terms(np.exp(_shifted(p[j], tp, sp)),
                                  np.exp(_shifted(q[j], tq, sq)))
         else:
-            mp, fp = _linear_scale(p, normalize, check, tol[0])
-            mq, fq = _linear_scale(q, normalize, check, tol[1])
+            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
+            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
+            p, q = _prescaled(p, pp), _prescaled(q, pq)
             for j in range(p.shape[0]):
                 acc += _js_terms(p[j] * mp, q[j] * mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)
@@ -222,7 +244,8 @@ def joint_conditional_entropy(J, kx, ky, normalize, check, tol, scale, out, stat
     """out[t] = H(X|Y) = -sum_xy p(x,y) log(p(x,y) / p(y)) of table ``J[t]``."""
     for t in prange(J.shape[0]):
         table = J[t]
-        mult, flags = _linear_scale(table, normalize, check, tol)
+        pre, mult, flags = _linear_scale(table, normalize, check, tol)
+        table = _prescaled(table, pre)
         px, py = _marginals(table, mult, kx, ky)
         acc = 0.0
         for x in range(kx):
@@ -238,7 +261,8 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
     """out[t] = I(X;Y) = sum_xy p(x,y) log(p(x,y) / (p(x) p(y))) of table ``J[t]``."""
     for t in prange(J.shape[0]):
         table = J[t]
-        mult, flags = _linear_scale(table, normalize, check, tol)
+        pre, mult, flags = _linear_scale(table, normalize, check, tol)
+        table = _prescaled(table, pre)
         px, py = _marginals(table, mult, kx, ky)
         # One vectorised log of the ratio per cell; a table where some
         # p(x) p(y) underflows is summed again by logs (a branch inside this
@@ -282,7 +306,8 @@ def prepare_rows(X, log_input, normalize, check, tol, probs, logs, negentropy, s
                 logs[i, j] = lx
                 acc += x * lx
         else:
-            mult, flags = _linear_scale(row, normalize, check, tol)
+            pre, mult, flags = _linear_scale(row, normalize, check, tol)
+            row = _prescaled(row, pre)
             for j in range(row.shape[0]):
                 x = row[j] * mult
                 lx = vlog(x) if x > 0.0 else 0.0

@@ -27,6 +27,8 @@ from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL
 
 _linear_verdict = cuda.jit(device=True)(_rowcheck.linear_verdict)
 _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
+_needs_huge_rescale = cuda.jit(device=True)(_rowcheck.needs_huge_rescale)
+_RESCALE_HUGE = _rowcheck.RESCALE_HUGE
 _log_ratio = cuda.jit(device=True)(_terms.log_ratio)
 
 _INF = math.inf
@@ -150,11 +152,12 @@ else:
 
 @cuda.jit(device=True)
 def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check, tol):
-    """(norm, log_sum, status flags) normalising row ``r`` of ``X``, computed by
-    the row's group of threads: linear input ``x * norm`` (``log_sum`` 0), log
-    input ``(x - norm) - log_sum`` (see ``_rowcheck.log_verdict``)."""
+    """(norm, aux, status flags) normalising row ``r`` of ``X``, computed by the
+    row's group of threads: a linear entry is ``(x * aux) * norm`` (see
+    ``_rowcheck.linear_verdict``), a log entry ``(x - norm) - aux`` (see
+    ``_rowcheck.log_verdict``); ``_prob`` and ``_logprob`` apply them."""
     if not (normalize or check):
-        return (0.0 if log_input else 1.0), 0.0, 0
+        return (0.0 if log_input else 1.0), (0.0 if log_input else 1.0), 0
     k = X.shape[1]
     if not log_input:
         total = 0.0
@@ -167,9 +170,16 @@ def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check,
             negative += 1.0 if v < 0.0 else 0.0
         total, nonfinite, negative = _group_sums(total, nonfinite, negative, sa, sb, sc,
                                                  tid, width)
-        mult, flags = _linear_verdict(total, nonfinite > 0.0, negative > 0.0, normalize,
-                                      check, tol)
-        return mult, 0.0, flags
+        pre = 1.0
+        if _needs_huge_rescale(total, nonfinite > 0.0, normalize):  # rare: sum again
+            pre = _RESCALE_HUGE
+            total = 0.0
+            for j in range(lane, k, width):
+                total += X[r, j] * pre
+            total, _, _ = _group_sums(total, 0.0, 0.0, sa, sb, sc, tid, width)
+        pre, mult, flags = _linear_verdict(total, pre, nonfinite > 0.0, negative > 0.0,
+                                           normalize, check, tol)
+        return mult, pre, flags
     top = -_INF
     bad = 0.0
     for j in range(lane, k, width):
@@ -196,19 +206,19 @@ def _group_norm(X, r, lane, width, tid, sa, sb, sc, log_input, normalize, check,
 
 
 @cuda.jit(device=True)
-def _prob(v, norm, log_sum, log_input):
+def _prob(v, norm, aux, log_input):
     """The normalised probability of entry ``v`` (see ``_group_norm``)."""
     if log_input:
-        return math.exp((v - norm) - log_sum)
-    return v * norm
+        return math.exp((v - norm) - aux)
+    return (v * aux) * norm
 
 
 @cuda.jit(device=True)
-def _logprob(v, norm, log_sum, log_input):
+def _logprob(v, norm, aux, log_input):
     """log of the normalised probability of entry ``v`` (-inf for zero)."""
     if log_input:
-        return (v - norm) - log_sum
-    x = v * norm
+        return (v - norm) - aux
+    x = (v * aux) * norm
     return math.log(x) if x > 0.0 else -_INF
 
 
@@ -272,7 +282,7 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
         rq = _row_index(Q, row)
         np_, sp, fp = _group_norm(P, rp, lane, width, tid, sa, sb, sc, log_input,
                                   normalize, check, tol[0])
-        nq, sq, fq = 0.0, 0.0, 0
+        nq, sq, fq = 1.0, 1.0, 0
         if two:
             nq, sq, fq = _group_norm(Q, rq, lane, width, tid, sa, sb, sc, log_input,
                                      normalize, check, tol[1])
@@ -284,8 +294,8 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
                 acc += _pair_term(metric, math.exp(lx), math.exp(ly) if two else 0.0, lx,
                                   ly, True)
             else:
-                acc += _pair_term(metric, P[rp, j] * np_, Q[rq, j] * nq if two else 0.0,
-                                  0.0, 0.0, False)
+                acc += _pair_term(metric, (P[rp, j] * sp) * np_,
+                                  (Q[rq, j] * sq) * nq if two else 0.0, 0.0, 0.0, False)
         acc, _, _ = _group_sums(acc, 0.0, 0.0, sa, sb, sc, tid, width)
         if lane == 0 and i < n:
             flags = fp | (fq << SECOND_INPUT_SHIFT)
@@ -297,9 +307,10 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
 
 @cuda.jit(device=True)
 def _linear_scale(X, r, normalize, check, tol):
-    """(multiplier normalising row ``r`` of ``X``, status flags), by one thread."""
+    """(pre, mult, status flags) normalising row ``r`` of ``X``, by one thread:
+    an entry normalised is ``(v * pre) * mult``."""
     if not (normalize or check):
-        return 1.0, 0
+        return 1.0, 1.0, 0
     total = 0.0
     nonfinite = False
     negative = False
@@ -308,7 +319,13 @@ def _linear_scale(X, r, normalize, check, tol):
         total += v
         nonfinite |= math.isnan(v) or math.isinf(v)
         negative |= v < 0.0
-    return _linear_verdict(total, nonfinite, negative, normalize, check, tol)
+    pre = 1.0
+    if _needs_huge_rescale(total, nonfinite, normalize):  # rare: sum again
+        pre = _RESCALE_HUGE
+        total = 0.0
+        for j in range(X.shape[1]):
+            total += X[r, j] * pre
+    return _linear_verdict(total, pre, nonfinite, negative, normalize, check, tol)
 
 
 # --------------------------------------------------------------------------- #
@@ -318,18 +335,18 @@ def _linear_scale(X, r, normalize, check, tol):
 def _joint_kernel(mutual, J, kx, ky, normalize, check, tol, scale, out, status):
     """H(X|Y) (mutual=False) or I(X;Y) (mutual=True) of every flattened table."""
     for t in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
-        mult, flags = _linear_scale(J, t, normalize, check, tol)
+        pre, mult, flags = _linear_scale(J, t, normalize, check, tol)
         acc = 0.0
         for x in range(kx):
             px = 0.0
             for y in range(ky):
-                px += J[t, x * ky + y] * mult
+                px += (J[t, x * ky + y] * pre) * mult
             for y in range(ky):
-                v = J[t, x * ky + y] * mult
+                v = (J[t, x * ky + y] * pre) * mult
                 if v > 0.0:
                     py = 0.0
                     for x2 in range(kx):
-                        py += J[t, x2 * ky + y] * mult
+                        py += (J[t, x2 * ky + y] * pre) * mult
                     acc += v * (_log_ratio(v, px, py) if mutual else math.log(v / py))
         status[t] = flags
         out[t] = max(acc if mutual else -acc, 0.0) * scale

@@ -6,8 +6,25 @@ import math
 from ._status import BAD_SUM, NEGATIVE, NONFINITE, ZERO_SUM
 
 
-def linear_verdict(total, nonfinite, negative, normalize, check, tol):
-    """(multiplier that normalises the row, status flags) from the row's sum."""
+# A row whose sum overflows (entries near 1.8e308) or is so small that its
+# reciprocal overflows (subnormal entries) cannot be normalised by one
+# multiplier: it is scaled first by an exact power of two, ``pre``, and the
+# normalised entry is ``(v * pre) * mult``.
+RESCALE_HUGE = 2.0 ** -64
+RESCALE_TINY = 2.0 ** 64
+TINY_SUM = 2.0 ** -960
+
+
+def needs_huge_rescale(total, nonfinite, normalize):
+    """Whether the sum overflowed although every entry is finite: then the
+    caller sums ``v * RESCALE_HUGE`` again and passes that sum and ``pre``."""
+    return normalize and not nonfinite and total == math.inf
+
+
+def linear_verdict(total, pre, nonfinite, negative, normalize, check, tol):
+    """(pre, mult, status flags) normalising a row from ``total``, the sum of
+    its entries times ``pre`` (1, or ``RESCALE_HUGE`` after a sum overflowed):
+    the normalised entry is ``(v * pre) * mult``."""
     status = 0
     if check:
         if nonfinite:
@@ -16,11 +33,14 @@ def linear_verdict(total, nonfinite, negative, normalize, check, tol):
             status |= NEGATIVE
     if normalize:
         if total > 0.0:
-            return 1.0 / total, status
-        return 1.0, status | ZERO_SUM
+            if total < TINY_SUM:  # its reciprocal would overflow or lose digits
+                pre = RESCALE_TINY
+                total = total * RESCALE_TINY  # exact: a power of two
+            return pre, 1.0 / total, status
+        return 1.0, 1.0, status | ZERO_SUM
     if check and not abs(total - 1.0) <= tol:
         status |= BAD_SUM
-    return 1.0, status
+    return 1.0, 1.0, status
 
 
 def log_verdict(top, total, normalize, check, tol):

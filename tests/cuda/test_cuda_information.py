@@ -190,3 +190,25 @@ def test_large_logits_keep_their_log_sum_on_the_gpu(offset):
     if offset == 1e16:  # not a plain log(n): the CPU result is checked in test_information
         assert not np.isclose(fastmtl.entropy(logits, device="cuda", **options)[0],
                               np.log(4))
+
+
+@pytest.mark.parametrize("magnitude", [5e307, 1e-310])
+def test_rows_whose_sum_overflows_or_is_subnormal_on_the_gpu(magnitude):
+    # (The simulator runs the kernels on NumPy scalars, which warn where the
+    # first sum overflows; the kernel then sums the row again, scaled.)
+    with np.errstate(over="ignore"):
+        _check_rescaled_rows(magnitude)
+
+
+def _check_rescaled_rows(magnitude):
+    counts = np.array([[1.0, 1.0, 2.0, 0.0], [3.0, 1.0, 1.0, 1.0]])
+    rows = counts * magnitude
+    P = counts / counts.sum(axis=1, keepdims=True)
+    _same(fastmtl.entropy(rows, normalize=True, device="cuda"), naive.entropy(P))
+    for ours, oracle in ROWWISE.values():
+        _same(ours(rows, rows[::-1], normalize=True, device="cuda"), oracle(P, P[::-1]))
+    _same(fastmtl.pairwise_divergence(rows, normalize=True, metric="js", device="cuda"),
+          naive.pairwise(P, P, "js"), rtol=1e-11)
+    tables = np.array([[[1.0, 3.0], [2.0, 1.0]]]) * magnitude
+    _same(fastmtl.mutual_information(tables, normalize=True, device="cuda"),
+          naive.mutual_information(np.array([[[1.0, 3.0], [2.0, 1.0]]]) / 7.0))
