@@ -1,6 +1,6 @@
 """Exceptions and warnings raised by fastmtl."""
 
-__all__ = ["DivergenceError", "TrainingDivergedError"]
+__all__ = ["DataScaleWarning", "DivergenceError", "TrainingDivergedError"]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -11,6 +11,16 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     features); the estimator keeps the state it had before the failing epoch.
     A ``ValueError`` (and a ``FloatingPointError``) so that code catching
     either keeps working.
+    """
+
+
+class DataScaleWarning(UserWarning):
+    """The training features are so small that any penalty outweighs them.
+
+    Issued by ``fit`` when the largest entry of ``X`` is below 1e-100 in
+    magnitude: every coefficient is then shrunk to zero and the model
+    predicts each task's mean. Standardise ``X`` (e.g. with
+    ``sklearn.preprocessing.StandardScaler``).
     """
 
 

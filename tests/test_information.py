@@ -245,14 +245,48 @@ def test_normalize_rescales_counts(rng, name):
     assert_allclose(ours(counts_P, counts_Q, normalize=True), oracle(P, Q), rtol=1e-12)
 
 
-def test_kl_near_identical_rows_keeps_relative_accuracy(rng):
-    P = random_distributions(rng, (20, 30))
-    # KL ~ 5e-11 here; the direct sum is good to ~1e-17 absolute.
-    Q = P * (1 + 1e-5 * rng.standard_normal(P.shape))
-    Q /= Q.sum(axis=1, keepdims=True)
-    expected = naive.kl_divergence(P, Q)
-    assert (expected > 0).all()
-    assert_allclose(fastmtl.kl_divergence(P, Q), expected, rtol=1e-5)
+def near_identical_pairs(rng, n, k, spread):
+    """Rows P and Q = P (1 + spread noise), each normalised: divergences
+    near spread^2 (down to 1e-17), made of per-entry terms near spread."""
+    P = random_distributions(rng, (n, k))
+    Q = P * (1 + spread * rng.standard_normal(P.shape))
+    return P, Q / Q.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("log_input", [False, True])
+@pytest.mark.parametrize("name", ["kl", "js"])
+@pytest.mark.parametrize("spread", [1e-9, 1e-6, 1e-3, 3e-2])
+def test_near_identical_rows_keep_full_relative_accuracy(rng, name, spread, log_input):
+    # The plain sums of x log(x/y) are off by up to 100% at spread 1e-9
+    # (their first-order terms cancel only across the row, leaving rounding).
+    P, Q = near_identical_pairs(rng, 6, 40, spread)
+    expected = [naive.exact_divergence(p, q, name) for p, q in zip(P, Q)]
+    func = {"kl": fastmtl.kl_divergence, "js": fastmtl.js_divergence}[name]
+    assert min(expected) > 0
+    # Rows that are already probabilities: a few ulps of the exact value.
+    assert_allclose(func(P, Q), expected, rtol=1e-12)
+    # Rounding each entry once (normalising, or exp of a log input) moves
+    # the entries' relative difference (~spread) by ~eps: the divergence,
+    # ~spread^2, then moves by ~eps / spread relative. That is the inputs'
+    # own conditioning, and the bound the kernels must meet.
+    rtol = max(1e-12, 8 * np.finfo(float).eps / spread)
+    args = (np.log(P), np.log(Q)) if log_input else (P, Q)
+    assert_allclose(func(*args, log_input=log_input, normalize=True), expected, rtol=rtol)
+    assert_allclose(func(*args, log_input=log_input), expected, rtol=rtol)
+
+
+def test_mutual_information_of_nearly_independent_tables_keeps_full_accuracy(rng):
+    px = random_distributions(rng, (5,))
+    py = random_distributions(rng, (7,))
+    for spread in (1e-9, 1e-6, 1e-3):
+        J = np.outer(px, py) * (1 + spread * rng.standard_normal((5, 7)))
+        J /= J.sum()
+        expected = naive.exact_mutual_information(J)
+        assert expected > 0
+        # The marginals' rounding (a few eps) bounds the accuracy as in
+        # the near-identical rows above: ~eps / spread relative.
+        assert_allclose(fastmtl.mutual_information(J), expected,
+                        rtol=max(1e-12, 32 * np.finfo(float).eps / spread))
 
 
 def test_results_are_clamped_not_negative():

@@ -135,7 +135,8 @@ def test_fixed_task_weights_are_reported_and_change_the_fit():
     favour = SharedLatentRegressor(1, task_weights=[0.1, 0.1, 10.0], random_state=0)
     favour.fit(X, Y)
     np.testing.assert_array_equal(uniform.task_weights_, np.ones(3))
-    np.testing.assert_array_equal(favour.task_weights_, [0.1, 0.1, 10.0])
+    # Fixed weights are relative: reported (and used) at mean one.
+    np.testing.assert_allclose(favour.task_weights_, np.array([0.1, 0.1, 10.0]) / (10.2 / 3))
     mse = lambda m: np.mean((m.predict(X)[:, 2] - Y[:, 2]) ** 2)
     assert mse(favour) < mse(uniform)
 
@@ -636,3 +637,124 @@ def test_uncertainty_weighted_classifier_does_not_stop_when_its_weights_first_mo
         scores[weights] = model.score(X, Y)
         assert model.n_iter_ > 20
     assert scores["uncertainty"] >= scores["uniform"] - 0.02
+
+
+# --------------------------------------------------------------------------- #
+# Extreme scales: what float64 can hold                                       #
+# --------------------------------------------------------------------------- #
+def _scale_problem():
+    X, Y = make_multitask_regression(40, 3, 4, rank=2, shared_X=True, noise=0.5,
+                                     random_state=0)
+    return X, Y
+
+
+def test_targets_whose_squares_overflow_are_refused_and_tiny_ones_are_fitted():
+    # The loss and the intercepts' penalty are in the user's units: targets
+    # near 1e200 gave an infinite scale and a NaN fit; now a clear error.
+    X, Y = _scale_problem()
+    with pytest.raises(ValueError, match=r"Y has targets as large as .*Divide Y"):
+        SharedLatentRegressor(random_state=0).fit(X, Y * 1e200)
+    with pytest.raises(ValueError, match=r"Y has targets as large as"):
+        SharedLatentRegressor(random_state=0).fit(X, Y).fit_new_tasks(X, Y[:, 0] * 1e200)
+    # Tiny targets are standardised by moments computed on Y scaled by a
+    # power of two (their variance underflowed, and a spread below 1e-12 in
+    # absolute terms was taken for a constant task).
+    model = SharedLatentRegressor(random_state=0).fit(X, Y * 1e-200)
+    np.testing.assert_allclose(model._layout_.scale / 1e-200, Y.std(axis=0), rtol=1e-12)
+    assert np.isfinite(model.predict(X)).all()
+
+
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedLatentClassifier])
+def test_sample_weights_count_only_relative_to_each_other(Estimator):
+    X, Y = _scale_problem()
+    if Estimator is SharedLatentClassifier:
+        Y = (Y > 0).astype(float)
+    weight = np.random.default_rng(0).uniform(0.5, 2.0, X.shape[0])
+    model = Estimator(2, random_state=0)
+    reference = clone(model).fit(X, Y, sample_weight=weight)
+    # A power of two changes no bit; any other factor changes the weights by
+    # rounding, and the fit within the solver's tolerance.
+    for factor, rtol in ((2.0**-1000, 0.0), (2.0**1000, 0.0), (1e300, 1e-4)):
+        scaled = clone(model).fit(X, Y, sample_weight=weight * factor)
+        np.testing.assert_allclose(scaled.coef_, reference.coef_, rtol=rtol,
+                                   atol=1e-6 if rtol else 0.0)
+        assert scaled.score(X, Y, sample_weight=weight * factor) == pytest.approx(
+            reference.score(X, Y, sample_weight=weight), rel=1e-12 if not rtol else 1e-6)
+    # Weights of 1.7e308 overflowed their sum: a bogus "diverged" error.
+    flat = clone(model).fit(X, Y, sample_weight=np.full(X.shape[0], 1.7e308))
+    np.testing.assert_allclose(flat.coef_, clone(model).fit(X, Y).coef_, rtol=1e-4,
+                               atol=1e-6)
+
+
+def test_new_task_weights_keep_the_units_of_the_fit():
+    # Sample weights are rescaled per call, but a new task's weights count
+    # against the fitted tasks' observations: they keep the fit's scale.
+    X, Y = _scale_problem()
+    weight = np.random.default_rng(1).uniform(0.5, 2.0, X.shape[0])
+
+    def heads(fit_factor, new_factor):
+        # A strong head penalty: how much the new rows count shows.
+        model = SharedLatentRegressor(alpha=3.0, random_state=0).fit(
+            X, Y[:, :2], sample_weight=weight * fit_factor)
+        return model.fit_new_tasks(X, Y[:, 2], sample_weight=weight * new_factor).coef_[2]
+
+    reference = heads(1.0, 1.0)
+    np.testing.assert_allclose(heads(1e300, 1e300), reference, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(heads(2.0**-900, 2.0**-900), reference, rtol=1e-12)
+    # Counting four times as much as a training observation is a different fit.
+    assert np.abs(heads(1.0, 4.0) - reference).max() > 1e-2
+
+
+@pytest.mark.parametrize("solver", ["exact", "sgd"])
+def test_fixed_task_weights_count_only_relative_to_each_other(solver):
+    X, Y = _scale_problem()
+    model = SharedLatentRegressor(2, solver=solver, random_state=0, max_iter=20, tol=None)
+    reference = clone(model).set_params(task_weights=[1.0, 1.5, 0.5]).fit(X, Y)
+    np.testing.assert_allclose(reference.task_weights_, [1.0, 1.5, 0.5])
+    for factor in (1e-300, 1e300):  # Adam's squared gradients overflowed at 1e300
+        scaled = clone(model).set_params(
+            task_weights=[factor, 1.5 * factor, 0.5 * factor]).fit(X, Y)
+        np.testing.assert_allclose(scaled.task_weights_, reference.task_weights_,
+                                   rtol=1e-15)
+        np.testing.assert_allclose(scaled.coef_, reference.coef_, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("Estimator", [SharedLatentRegressor, SharedCodebookClassifier])
+def test_features_whose_products_overflow_are_refused(Estimator):
+    X, Y = _scale_problem()
+    if Estimator is SharedCodebookClassifier:
+        Y = (Y > 0).astype(float)
+    with pytest.raises(ValueError, match=r"X has entries as large as .*Standardise X"):
+        Estimator(random_state=0).fit(X * 1e200, Y)
+    model = Estimator(random_state=0).fit(X, Y)
+    with pytest.raises(ValueError, match=r"X has entries as large as"):
+        model.fit_new_tasks(X * 1e200, Y[:, 0])
+    # float32 overflows much sooner, and is judged by its own range.
+    with pytest.raises(ValueError, match=r"overflow float32"):
+        Estimator(random_state=0).fit((X * 1e18).astype(np.float32), Y)
+
+
+def test_features_too_small_for_any_penalty_are_warned_about():
+    from fastmtl.exceptions import DataScaleWarning
+
+    X, Y = _scale_problem()
+    with pytest.warns(DataScaleWarning, match=r"largest entry of X is .*Standardise X"):
+        model = SharedLatentRegressor(random_state=0).fit(X * 1e-150, Y)
+    # The warning's claim: every coefficient is shrunk to nothing.
+    assert np.abs(model.coef_ * 1e-150).max() < 1e-6 * np.abs(Y).max()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataScaleWarning)
+        SharedLatentRegressor(random_state=0).fit(X * 1e-20, Y)  # small, but fittable
+
+
+def test_sgd_whose_squared_gradients_overflow_says_so():
+    # Targets near 1e150 give the shared weights (user units) gradients whose
+    # squares overflow: every Adam step of theirs was zero, a silent
+    # intercept-only model. The exact solver fits them.
+    X, Y = _scale_problem()
+    model = SharedLatentRegressor(random_state=0, solver="sgd")
+    with pytest.raises(ValueError, match=r"squared gradients overflowed.*solver='exact'"):
+        model.fit(X, Y * 1e150)
+    assert not hasattr(model, "coef_")
+    exact = SharedLatentRegressor(random_state=0, solver="exact").fit(X, Y * 1e150)
+    assert exact.score(X, Y * 1e150) > 0.5

@@ -21,7 +21,7 @@ JS results are clamped to ``[0, inf]`` and ``[0, log 2]``. Sums run in float64.
 import numpy as np
 from numba import njit, prange
 
-from .._config import JIT_OPTIONS
+from .._config import CANCELLATION_RTOL, JIT_OPTIONS
 from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from .._vmath import vlog
 from . import _rowcheck, _terms
@@ -30,6 +30,8 @@ _linear_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.linear_verdict)
 _log_verdict = njit(inline="always", **JIT_OPTIONS)(_rowcheck.log_verdict)
 _needs_huge_rescale = njit(inline="always", **JIT_OPTIONS)(_rowcheck.needs_huge_rescale)
 _log_ratio = njit(inline="always", **JIT_OPTIONS)(_terms.log_ratio)
+_kl_term = njit(inline="always", **JIT_OPTIONS)(_terms.kl_term)
+_js_term = njit(inline="always", **JIT_OPTIONS)(_terms.js_term)
 
 _INF = np.inf
 _LOG2 = np.log(2.0)
@@ -177,11 +179,23 @@ def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
         if log_input:
             tp, sp, fp = _log_shift(p, normalize, check, tol[0])
             tq, sq, fq = _log_shift(q, normalize, check, tol[1])
+            linear = 0.0
+            mass = 0.0
             for j in range(p.shape[0]):
                 lp = _shifted(p[j], tp, sp)
                 lq = _shifted(q[j], tq, sq)
-                term = np.exp(lp) * (lp - lq) if lq > -_INF else _INF
+                x = np.exp(lp)
+                y = np.exp(lq)
+                term = x * (lp - lq) if lq > -_INF else _INF
                 acc += term if lp > -_INF else 0.0
+                linear += y - x
+                mass += x + y
+            acc += linear
+            if acc <= CANCELLATION_RTOL * mass:  # near-identical rows
+                acc = 0.0
+                for j in range(p.shape[0]):
+                    acc += _kl_term(np.exp(_shifted(p[j], tp, sp)),
+                                    np.exp(_shifted(q[j], tq, sq)))
         else:
             pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
             pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
@@ -202,23 +216,41 @@ def _js_terms(x, y):
 
 @njit(parallel=True, **JIT_OPTIONS)
 def rowwise_js(P, Q, log_input, normalize, check, tol, scale, out, status):
-    """out[i] = JS(P[i], Q[i]) = (KL(P||M) + KL(Q||M)) / 2, M = (P + Q) / 2."""
+    """out[i] = JS(P[i], Q[i]) = (KL(P||M) + KL(Q||M)) / 2, M = (P + Q) / 2.
+
+    Rows whose JS is small next to their mass (near-identical rows, where
+    each entry's two logs cancel) are summed again by ``_js_term``."""
     for i in prange(P.shape[0]):
         p = P[i]
         q = Q[i]
         acc = 0.0
+        mass = 0.0
         if log_input:
             tp, sp, fp = _log_shift(p, normalize, check, tol[0])
             tq, sq, fq = _log_shift(q, normalize, check, tol[1])
             for j in range(p.shape[0]):
-                acc += _js_terms(np.exp(_shifted(p[j], tp, sp)),
-                                 np.exp(_shifted(q[j], tq, sq)))
+                x = np.exp(_shifted(p[j], tp, sp))
+                y = np.exp(_shifted(q[j], tq, sq))
+                acc += _js_terms(x, y)
+                mass += x + y
+            if acc <= CANCELLATION_RTOL * mass:
+                acc = 0.0
+                for j in range(p.shape[0]):
+                    acc += _js_term(np.exp(_shifted(p[j], tp, sp)),
+                                    np.exp(_shifted(q[j], tq, sq)))
         else:
             pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
             pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
             p, q = _prescaled(p, pp), _prescaled(q, pq)
             for j in range(p.shape[0]):
-                acc += _js_terms(p[j] * mp, q[j] * mq)
+                x = p[j] * mp
+                y = q[j] * mq
+                acc += _js_terms(x, y)
+                mass += x + y
+            if acc <= CANCELLATION_RTOL * mass:
+                acc = 0.0
+                for j in range(p.shape[0]):
+                    acc += _js_term(p[j] * mp, q[j] * mq)
         status[i] = fp | (fq << SECOND_INPUT_SHIFT)
         out[i] = _clamp(acc, _LOG2) * scale
 
@@ -264,10 +296,17 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
         pre, mult, flags = _linear_scale(table, normalize, check, tol)
         table = _prescaled(table, pre)
         px, py = _marginals(table, mult, kx, ky)
-        # One vectorised log of the ratio per cell; a table where some
-        # p(x) p(y) underflows is summed again by logs (a branch inside this
-        # loop stopped its vectorisation: 1.4x slower).
+        # One vectorised log of the ratio per cell, as KL(p(x, y) || p(x) p(y))
+        # in ``_scaled_kl``. A table where some p(x) p(y) underflows is summed
+        # again by logs, one that is nearly independent (the sum has lost
+        # digits) cell by cell by ``_kl_term`` (a branch inside this loop
+        # stopped its vectorisation: 1.4x slower). The two differ where they
+        # must: ``_kl_term``'s linear parts cancel only to ~eps, nothing next
+        # to a near-zero MI, but everything next to an MI of 1e-198 made of
+        # cells near 1e-200.
         acc = 0.0
+        linear = 0.0
+        mass = 0.0
         underflow = False
         for x in range(kx):
             for y in range(ky):
@@ -275,6 +314,10 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
                 d = px[x] * py[y]
                 underflow |= (d < _terms.SMALLEST_NORMAL) & (v > 0.0)
                 acc += v * vlog(v / d) if v > 0.0 else 0.0
+                linear += d - v
+                mass += v + d
+        if not underflow:
+            acc += linear
         if underflow:
             acc = 0.0
             for x in range(kx):
@@ -282,6 +325,11 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
                     v = table[x * ky + y] * mult
                     if v > 0.0:
                         acc += v * _log_ratio(v, px[x], py[y])
+        elif acc <= CANCELLATION_RTOL * mass:
+            acc = 0.0
+            for x in range(kx):
+                for y in range(ky):
+                    acc += _kl_term(table[x * ky + y] * mult, px[x] * py[y])
         status[t] = flags
         out[t] = max(acc, 0.0) * scale
 
@@ -332,11 +380,16 @@ def _support_escapes(p, zero_idx, start, stop):
 def _scaled_kl(p, mp, q, mq):
     """KL of the rows ``p * mp`` and ``q * mq`` (``+inf`` where q = 0 < p).
 
-    One log per entry, of the ratio (vectorises, and exact where p and q are
-    close). The ratio overflows only for a tiny ``q`` next to a large ``p``
-    (1 / 5e-324); such a row is summed again as ``log p - log q``.
+    A fast pass sums ``x log(x / y) - x + y`` (the linear parts add up to
+    zero; they make the sum insensitive to rounding in the rows' sums) with
+    one vectorised log of the ratio per entry. A row is summed again entry
+    by entry by ``_kl_term`` where that sum is small next to the rows' mass
+    (near-identical rows: it has lost digits) or where a ratio overflowed
+    (a tiny ``q`` next to a large ``p``, 1 / 5e-324).
     """
     acc = 0.0
+    linear = 0.0  # summed apart: often exactly zero, and then no rounding
+    mass = 0.0
     overflow = False
     for j in range(p.shape[0]):
         x = p[j] * mp
@@ -345,19 +398,21 @@ def _scaled_kl(p, mp, q, mq):
         overflow |= (ratio == _INF) & (y > 0.0)
         term = x * vlog(ratio) if y > 0.0 else _INF
         acc += term if x > 0.0 else 0.0
-    if overflow:
-        acc = 0.0
-        for j in range(p.shape[0]):
-            x = p[j] * mp
-            y = q[j] * mq
-            if x > 0.0:
-                acc += x * (np.log(x) - np.log(y)) if y > 0.0 else _INF
+        linear += y - x
+        mass += x + y
+    acc += linear
+    if overflow or acc <= CANCELLATION_RTOL * mass:
+        acc = _accurate_kl(p, mp, q, mq)
     return acc
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _direct_kl(p, q):
-    return _scaled_kl(p, 1.0, q, 1.0)
+def _accurate_kl(p, mp, q, mq):
+    """KL of the rows ``p * mp`` and ``q * mq``, each entry by ``_kl_term``."""
+    acc = 0.0
+    for j in range(p.shape[0]):
+        acc += _kl_term(p[j] * mp, q[j] * mq)
+    return acc
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -400,9 +455,9 @@ def finish_gemm_block(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx,
             for j in range(m):
                 nats = gemm[i, j] * inv_scale
                 if nats <= _cancellation_threshold(metric, a, neg_q[j], rtol):
-                    value = _direct_kl(p, Q[j])
+                    value = _accurate_kl(p, 1.0, Q[j], 1.0)
                     if metric == SYMMETRIC_KL:
-                        value += _direct_kl(Q[j], p)
+                        value += _accurate_kl(Q[j], 1.0, p, 1.0)
                     gemm[i, j] = max(value, 0.0) * scale
         if copy:
             for j in range(m):
@@ -434,10 +489,11 @@ def empty(shape):
 
 
 @njit(inline="always", **JIT_OPTIONS)
-def _direct_js(p, q):
+def _accurate_js(p, q):
+    """JS of two normalised rows, each entry by ``_js_term``."""
     acc = 0.0
     for j in range(p.shape[0]):
-        acc += _js_terms(p[j], q[j])
+        acc += _js_term(p[j], q[j])
     return acc
 
 
@@ -446,7 +502,7 @@ def pairwise_js_block(P, Q, neg_p, neg_q, rtol, scale, out):
     """out[i, j] = JS(P[i], Q[j]) for normalised probability rows.
 
     JS = (negent(p) + negent(q)) / 2 - sum m log m needs one log per element;
-    pairs where that difference cancels are recomputed by the direct sum.
+    pairs where that difference cancels are recomputed entry by entry.
     """
     k = P.shape[1]
     for i in prange(P.shape[0]):
@@ -460,5 +516,5 @@ def pairwise_js_block(P, Q, neg_p, neg_q, rtol, scale, out):
             half = 0.5 * (neg_p[i] + neg_q[j])
             value = half - acc
             if value <= rtol * (abs(half) + abs(acc)):
-                value = _direct_js(p, q)
+                value = _accurate_js(p, q)
             out[i, j] = _clamp(value, _LOG2) * scale

@@ -30,6 +30,9 @@ _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
 _needs_huge_rescale = cuda.jit(device=True)(_rowcheck.needs_huge_rescale)
 _RESCALE_HUGE = _rowcheck.RESCALE_HUGE
 _log_ratio = cuda.jit(device=True)(_terms.log_ratio)
+_kl_term = cuda.jit(device=True)(_terms.kl_term)
+_js_term = cuda.jit(device=True)(_terms.js_term)
+_RTOL = _config.CANCELLATION_RTOL
 
 _INF = math.inf
 _LOG2 = math.log(2.0)
@@ -256,6 +259,7 @@ def _pair_term(metric, x, y, lx, ly, have_logs):
         return _INF
     if metric == CROSS_ENTROPY:
         return -x * (ly if have_logs else math.log(y))
+    # KL's x log(x / y); the kernel adds the linear parts y - x apart.
     if have_logs:
         return x * (lx - ly)
     ratio = x / y
@@ -287,16 +291,43 @@ def _rowwise_kernel(metric, P, Q, width, log_input, normalize, check, tol, scale
             nq, sq, fq = _group_norm(Q, rq, lane, width, tid, sa, sb, sc, log_input,
                                      normalize, check, tol[1])
         acc = 0.0
+        linear = 0.0  # KL's y - x, summed apart (as on the CPU)
+        mass = 0.0
         for j in range(lane, k, width):
             if log_input:
                 lx = (P[rp, j] - np_) - sp
                 ly = (Q[rq, j] - nq) - sq if two else 0.0
-                acc += _pair_term(metric, math.exp(lx), math.exp(ly) if two else 0.0, lx,
-                                  ly, True)
+                x = math.exp(lx)
+                y = math.exp(ly) if two else 0.0
+                acc += _pair_term(metric, x, y, lx, ly, True)
             else:
-                acc += _pair_term(metric, (P[rp, j] * sp) * np_,
-                                  (Q[rq, j] * sq) * nq if two else 0.0, 0.0, 0.0, False)
-        acc, _, _ = _group_sums(acc, 0.0, 0.0, sa, sb, sc, tid, width)
+                x = (P[rp, j] * sp) * np_
+                y = (Q[rq, j] * sq) * nq if two else 0.0
+                acc += _pair_term(metric, x, y, 0.0, 0.0, False)
+            mass += x + y
+            linear += y - x
+        acc, mass, linear = _group_sums(acc, mass, linear, sa, sb, sc, tid, width)
+        if metric == KL:
+            acc += linear
+        if metric == KL or metric == _JS:
+            # A divergence small next to the rows' mass has lost digits
+            # (near-identical rows): summed again entry by entry, as on the
+            # CPU. ``metric`` is the same for the whole grid and ``again``
+            # for the whole group, so every thread reaches the sums.
+            again = acc <= _RTOL * mass
+            fine = 0.0
+            if again:
+                for j in range(lane, k, width):
+                    if log_input:
+                        x = math.exp((P[rp, j] - np_) - sp)
+                        y = math.exp((Q[rq, j] - nq) - sq)
+                    else:
+                        x = (P[rp, j] * sp) * np_
+                        y = (Q[rq, j] * sq) * nq
+                    fine += _kl_term(x, y) if metric == KL else _js_term(x, y)
+            fine, _, _ = _group_sums(fine, 0.0, 0.0, sa, sb, sc, tid, width)
+            if again:
+                acc = fine
         if lane == 0 and i < n:
             flags = fp | (fq << SECOND_INPUT_SHIFT)
             status[i] = flags
@@ -331,23 +362,48 @@ def _linear_scale(X, r, normalize, check, tol):
 # --------------------------------------------------------------------------- #
 # Joint tables                                                                #
 # --------------------------------------------------------------------------- #
+@cuda.jit(device=True)
+def _joint_sum(J, t, pre, mult, base, count, stride):
+    """Sum of ``count`` cells of table ``t`` from ``base`` in steps of
+    ``stride``, normalised as the cells are: p(x) is ``(x * ky, ky, 1)``,
+    p(y) is ``(y, kx, ky)``."""
+    total = 0.0
+    for c in range(count):
+        total += (J[t, base + c * stride] * pre) * mult
+    return total
+
+
 @cuda.jit
 def _joint_kernel(mutual, J, kx, ky, normalize, check, tol, scale, out, status):
     """H(X|Y) (mutual=False) or I(X;Y) (mutual=True) of every flattened table."""
     for t in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
         pre, mult, flags = _linear_scale(J, t, normalize, check, tol)
         acc = 0.0
+        linear = 0.0  # sum of p(x) p(y) - p(x, y): zero up to rounding
+        mass = 0.0
+        underflow = False
         for x in range(kx):
-            px = 0.0
-            for y in range(ky):
-                px += (J[t, x * ky + y] * pre) * mult
+            px = _joint_sum(J, t, pre, mult, x * ky, ky, 1)
             for y in range(ky):
                 v = (J[t, x * ky + y] * pre) * mult
+                py = _joint_sum(J, t, pre, mult, y, kx, ky)
+                if mutual:
+                    d = px * py
+                    underflow |= d < _terms.SMALLEST_NORMAL and v > 0.0
+                    linear += d - v
+                    mass += d + v
                 if v > 0.0:
-                    py = 0.0
-                    for x2 in range(kx):
-                        py += (J[t, x2 * ky + y] * pre) * mult
                     acc += v * (_log_ratio(v, px, py) if mutual else math.log(v / py))
+        if mutual and not underflow and acc + linear <= _RTOL * mass:
+            # Nearly independent: cell by cell, as on the CPU.
+            acc = 0.0
+            for x in range(kx):
+                px = _joint_sum(J, t, pre, mult, x * ky, ky, 1)
+                for y in range(ky):
+                    acc += _kl_term((J[t, x * ky + y] * pre) * mult,
+                                    px * _joint_sum(J, t, pre, mult, y, kx, ky))
+        elif mutual and not underflow:
+            acc += linear  # the CPU's fast sum: x log(x / y) - x + y
         status[t] = flags
         out[t] = max(acc if mutual else -acc, 0.0) * scale
 
@@ -439,18 +495,11 @@ def _matmul_nt_kernel(A, B, C):
 
 
 @cuda.jit(device=True)
-def _direct_kl(P, i, Q, j):
+def _accurate_kl(P, i, Q, j):
+    """KL of two normalised rows, each entry by ``_kl_term`` (as on the CPU)."""
     acc = 0.0
     for t in range(P.shape[1]):
-        x = P[i, t]
-        y = Q[j, t]
-        if x > 0.0:
-            if y > 0.0:
-                ratio = x / y
-                # 1 / 5e-324 overflows: then by logs, as on the CPU.
-                acc += x * (math.log(ratio) if ratio < _INF else math.log(x) - math.log(y))
-            else:
-                acc += _INF
+        acc += _kl_term(P[i, t], Q[j, t])
     return acc
 
 
@@ -480,9 +529,9 @@ def _finish_kernel(metric, gemm, P, Q, neg_p, neg_q, zp_ptr, zp_idx, zq_ptr, zq_
             else:
                 threshold = -1.0
             if nats <= threshold:
-                nats = _direct_kl(P, i, Q, j)
+                nats = _accurate_kl(P, i, Q, j)
                 if metric == SYMMETRIC_KL:
-                    nats += _direct_kl(Q, j, P, i)
+                    nats += _accurate_kl(Q, j, P, i)
                 value = max(nats, 0.0) * scale
             # +inf nats in ``scale`` units (-inf for a base below 1), as on the CPU.
             if _support_escapes(P, i, zq_idx, zq_ptr[j], zq_ptr[j + 1]):
@@ -526,7 +575,7 @@ def _js_kernel(P, Q, neg_p, neg_q, rtol, scale, out):
                 if value <= rtol * (abs(half) + abs(acc)):
                     value = 0.0
                     for t in range(k):
-                        value += _js_terms(P[i, t], Q[j, t])
+                        value += _js_term(P[i, t], Q[j, t])
                 out[i, j] = _clamp(value, _LOG2) * scale
 
 

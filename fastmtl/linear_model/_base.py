@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._config import EXACT_FTOL, EXACT_ITERATIONS_PER_EPOCH, EXACT_MAX_ELEMENTS
 from .._backend import DEVICES, cuda_available, is_gpu_array, select_device
@@ -59,6 +59,7 @@ from ._losses import REGRESSION_LOSSES, SQUARED
 from ._model import FactorState, Problem
 from ._penalties import PenaltyWeights
 from ._solvers import _exact, _new_tasks, _sgd
+from ._scale import check_feature_scale, check_target_scale, relative_sample_weight
 from ._weighting import STRATEGIES, initial_task_weights
 
 # Constraints of the parameters every estimator has (a family adds its own).
@@ -182,11 +183,13 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         else:
             X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                               order="C")
+            check_feature_scale(X, type(self).__name__)
         Y, one_d = check_targets(Y, X.shape[0], context=type(self).__name__,
                                  numeric=self._numeric_targets)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                             ensure_non_negative=True)
-        return X, Y, one_d, sample_weight
+        if self._numeric_targets:
+            check_target_scale(Y, type(self).__name__)
+        sample_weight, exponent = relative_sample_weight(sample_weight, X)
+        return X, Y, one_d, sample_weight, exponent
 
     def _task_graph(self, Y, sample_weight, layout):
         """The task graph to fit with: given, estimated from ``Y``, or none."""
@@ -260,7 +263,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         the classes that all other tasks share).
         """
         self._set_task_names(y)
-        X, Y, one_d, sample_weight = self._validate_training_data(
+        X, Y, one_d, sample_weight, weight_exponent = self._validate_training_data(
             X, y, sample_weight, reset=True)
         device = self._training_device(X)
         rng = check_random_state(self.random_state)
@@ -279,7 +282,10 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             train_weight[val_rows] = 0.0
         layout = self._layout(Y, train_weight)
         obs = self._observations(Y, train_weight, layout)
+        # The unit of an observation's weight, and the power of two that the
+        # weights were scaled by: ``fit_new_tasks`` weighs new tasks alike.
         self._observation_unit = observed_weight_per_task(obs, layout.n_tasks)
+        self._weight_exponent = weight_exponent
         _warn_tasks_without_targets(obs, layout, type(self).__name__)
         if self.early_stopping:
             X_val = X[val_rows] if not is_gpu_array(X) else _gpu_rows(X, val_rows)
@@ -350,7 +356,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         first = not hasattr(self, "_state")
         if first:
             self._set_task_names(Y)
-        X, Y, one_d, sample_weight = self._validate_training_data(
+        X, Y, one_d, sample_weight, weight_exponent = self._validate_training_data(
             X, Y, sample_weight, reset=first)
         device = self._training_device(X)
         if first:
@@ -371,6 +377,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             obs = self._observations(Y, sample_weight, layout)
             weighting, graph = self._weighting, self.task_graph_
         self._observation_unit = observed_weight_per_task(obs, layout.n_tasks)
+        self._weight_exponent = weight_exponent
         absent = tasks_without_targets(obs, layout.n_tasks)
         before = state.copy() if absent.size else None
         problem = self._problem(X, obs, layout, graph, device)
@@ -515,10 +522,12 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         check_is_fitted(self)
         X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
                           order="C")
+        check_feature_scale(X, type(self).__name__)
         Y, _ = check_targets(_host(y), X.shape[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                             ensure_non_negative=True)
+        if self._numeric_targets:
+            check_target_scale(Y, type(self).__name__)
+        sample_weight, _ = relative_sample_weight(sample_weight, X, self._weight_exponent)
         seen = np.any(self._observed(Y) & (sample_weight[:, None] > 0), axis=1)
         X, Y, sample_weight = X[seen], Y[seen], sample_weight[seen]
         old = self._layout_
@@ -622,7 +631,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         decision = _host(self._decision(X))
         Y = self._fitted_targets(_host(y), decision.shape[0], "y")
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, decision)
+            sample_weight, _ = relative_sample_weight(sample_weight, decision)
         return self._statistics(Y, decision, self._layout_, sample_weight)
 
     def _affine(self, X, W, bias, like=None):
@@ -703,8 +712,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
                           order="C")
         Y = self._fitted_targets(_host(Y), X.shape[0], "y")
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                             ensure_non_negative=True)
+        sample_weight, _ = relative_sample_weight(sample_weight, X)
         layout = self._layout_
         return self._problem(X, self._observations(Y, sample_weight, layout), layout,
                              self.task_graph_)

@@ -268,7 +268,8 @@ class MultiTaskCVMixin:
         self : object
             The estimator refitted on all the data with the best penalties.
         """
-        X_checked, Y, _, sw = self._validate_training_data(X, y, sample_weight, reset=True)
+        X_checked, Y, _, sw, _ = self._validate_training_data(X, y, sample_weight,
+                                                            reset=True)
         if X_checked.shape[0] < 3:
             raise ValueError(f"{type(self).__name__} needs at least 3 samples to "
                              f"cross-validate; got n_samples={X_checked.shape[0]}.")

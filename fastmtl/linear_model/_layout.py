@@ -188,7 +188,11 @@ def regression_layout(Y, sample_weight, fit_intercept, kind=SQUARED):
     that pooled mean.
     """
     Y = np.ascontiguousarray(Y, dtype=np.float64)
-    total, mean, var = _task_moments(Y, sample_weight)
+    # The moments of Y scaled by a power of two (exact) to a largest |entry|
+    # in [0.5, 1): squares of targets near 1e200 would overflow.
+    top = np.nanmax(np.abs(Y), initial=0.0)
+    exponent = int(np.frexp(top)[1]) if np.isfinite(top) and top > 0 else 0
+    total, mean, var = _task_moments(np.ldexp(Y, -exponent), sample_weight)
     check_some_target(total, sample_weight)
     if not fit_intercept:
         var = var + mean ** 2  # second moment about zero
@@ -200,8 +204,12 @@ def regression_layout(Y, sample_weight, fit_intercept, kind=SQUARED):
         pooled_var = share @ (var + (mean - pooled_mean) ** 2)
         mean[empty], var[empty] = pooled_mean, pooled_var
     scale = np.sqrt(var)
-    # A constant task keeps unit scale: nothing to standardise.
-    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    # A constant task keeps unit scale: nothing to standardise. Constant is
+    # relative to the task's mean (targets of any scale, 1e-20 or 1e200, are
+    # standardised alike).
+    constant = ~(scale > 1e-12 * np.abs(mean))
+    mean, scale = np.ldexp(mean, exponent), np.ldexp(scale, exponent)
+    scale[constant] = 1.0
     n_tasks = Y.shape[1]
     return TaskLayout(
         kind=np.full(n_tasks, kind, dtype=np.int64),

@@ -60,8 +60,10 @@ _SHARED_DOC = """
         L2 penalty on the task deviations (on ``U`` and on the heads).
     task_weights : {"uniform", "dynamic", "uncertainty"} or array of shape (n_tasks,), \
 default="uniform"
-        Weight of each task's mean loss.
-        "dynamic" raises the weight of tasks whose loss stays high; "uncertainty"
+        Weight of each task's mean loss. An array gives fixed weights, which
+        count relative to each other: they are rescaled to mean one, as the
+        strategies' weights are, so that the penalties mean the same whatever
+        their units. "dynamic" raises the weight of tasks whose loss stays high; "uncertainty"
         learns homoscedastic-uncertainty weights (Kendall et al., 2018), which
         estimate each task's inverse noise variance.
     task_graph : array of shape (n_tasks, n_tasks), {"correlation", "kl", "js"} \

@@ -5,7 +5,9 @@ Strategies (``task_weights=``):
 ``"uniform"``
     Every task weighs 1.
 array of ``n_tasks`` non-negative numbers
-    Fixed weights, used as given.
+    Fixed weights, relative to each other: rescaled to mean one (the mean of
+    every strategy's weights), so that the penalties keep their meaning
+    whatever the weights' units, and weights near 1e300 cannot overflow.
 ``"dynamic"``
     After each epoch, ``lambda_t <- lambda_t + eta * L_t`` with ``L_t`` the
     task's mean loss over the epoch and ``eta = 1 / mean(L)`` (so the update
@@ -48,7 +50,8 @@ def initial_task_weights(task_weights, n_tasks):
         )
     if not weights.any():
         raise ValueError("task_weights are all zero: no task would be fitted.")
-    return "fixed", weights.copy()
+    weights = weights / weights.max()  # first, so that the mean cannot overflow
+    return "fixed", weights / weights.mean()
 
 
 def update_task_weights(strategy, weights, task_losses):

@@ -114,13 +114,34 @@ def test_pairwise_matches_oracle_across_blocks(rng, metric, monkeypatch):
     assert_same_divergences(out.astype(float), expected, rtol=1e-5)
 
 
+@pytest.mark.parametrize("spread", [1e-9, 1e-5])
 @pytest.mark.parametrize("metric", ["kl", "symmetric_kl", "js"])
-def test_pairwise_near_identical_rows(rng, metric):
+def test_near_identical_rows_keep_full_relative_accuracy(rng, metric, spread):
     P = random_distributions(rng, (3, 16))
-    Q = P * (1 + 1e-5 * rng.standard_normal(P.shape))
+    Q = P * (1 + spread * rng.standard_normal(P.shape))
     Q /= Q.sum(axis=1, keepdims=True)
+    exact = [naive.exact_divergence(p, q, metric) for p, q in zip(P, Q)]
     result = fastmtl.pairwise_divergence(P, Q, metric=metric, device="cuda")
-    assert_allclose(np.diag(result), np.diag(naive.pairwise(P, Q, metric)), rtol=1e-5)
+    assert_allclose(np.diag(result), exact, rtol=1e-12)
+    if metric != "symmetric_kl":
+        rowwise = {"kl": fastmtl.kl_divergence, "js": fastmtl.js_divergence}[metric]
+        assert_allclose(rowwise(P, Q, device="cuda"), exact, rtol=1e-12)
+        # One rounding per entry (exp of a log): the inputs' conditioning,
+        # eps / spread relative, as on the CPU.
+        assert_allclose(rowwise(np.log(P), np.log(Q), log_input=True, device="cuda"),
+                        rowwise(np.log(P), np.log(Q), log_input=True, device="cpu"),
+                        rtol=max(1e-12, 8 * np.finfo(float).eps / spread))
+
+
+def test_mutual_information_of_a_nearly_independent_table(rng):
+    px, py = random_distributions(rng, (4,)), random_distributions(rng, (5,))
+    J = np.outer(px, py) * (1 + 1e-6 * rng.standard_normal((4, 5)))
+    J /= J.sum()
+    exact = naive.exact_mutual_information(J)
+    assert_allclose(fastmtl.mutual_information(J, device="cuda"), exact,
+                    rtol=32 * np.finfo(float).eps / 1e-6)
+    assert_allclose(fastmtl.mutual_information(J, device="cuda"),
+                    fastmtl.mutual_information(J, device="cpu"), rtol=1e-12)
 
 
 def test_tiled_matmul_kernel(rng):

@@ -126,6 +126,23 @@ def baseline_losses(layout):
         for kind, n_out, start in zip(layout.kind, layout.n_out, layout.out_start)])
 
 
+def _norm(arrays):
+    """Euclidean norm of the entries of ``arrays``, without overflowing where
+    their squares would (entries beyond 1e154)."""
+    top = max((float(np.max(np.abs(a), initial=0.0)) for a in arrays), default=0.0)
+    if not 0.0 < top < np.inf:
+        return top
+    return top * np.sqrt(sum(float(np.sum((a / top) ** 2)) for a in arrays))
+
+
+def _second_moment_overflowed(state):
+    """Whether Adam's running squared gradient overflowed somewhere: the
+    steps of those parameters are zero from then on (a step is the gradient
+    over the root of that moment)."""
+    moments = state.moments
+    return not all(np.isfinite(v).all() for v in (moments.vU, moments.vV, moments.vb))
+
+
 def _worst_against_baseline(task_loss, baseline):
     """(task, its loss over its intercept-only loss) of the worst task."""
     ratio = np.divide(task_loss, baseline, out=np.zeros_like(task_loss),
@@ -192,8 +209,7 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
         def full_objective():
             value, grad, _ = objective_and_gradient(problem, state, weights / layout.n_tasks,
                                                     parallel=parallel)
-            norm = np.sqrt(sum(float(np.sum(g * g)) for g in grad))
-            return value + uncertainty_term(strategy, weights), norm
+            return value + uncertainty_term(strategy, weights), _norm(grad)
 
         initial_gradient = full_objective()[1]
     log = TrainingLog()
@@ -224,6 +240,14 @@ def train(problem, state, weighting, *, rows, n_epochs, batch_size, learning_rat
             raise TrainingDivergedError(_failure_message(
                 estimator_name, f"diverged at epoch {log.n_epochs + 1}", task, ratio,
                 learning_rate))
+        if _second_moment_overflowed(state):
+            state.restore(before)
+            raise ValueError(
+                f"{estimator_name}: Adam's squared gradients overflowed float64 in "
+                f"epoch {log.n_epochs + 1} (gradients beyond about 1e154), which makes "
+                "its steps zero: the targets or features are on too large a scale for "
+                "SGD. Standardise X, rescale Y, or use solver='exact'."
+            )
         log.n_epochs += 1
         log.loss_curve.append(value)
         weights = update_task_weights(strategy, weights, task_loss)
