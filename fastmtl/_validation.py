@@ -76,6 +76,14 @@ def check_option(value, name, options):
     return value
 
 
+def check_flags(**flags):
+    """Raise a ``TypeError`` unless every keyword is True or False (a NumPy
+    bool too): a string such as "no" would otherwise switch an option on."""
+    for name, value in flags.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+
+
 def normalize_axis(axis, ndim, name="axis"):
     """Return ``axis`` as a non-negative int for an array of ``ndim`` dims."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):

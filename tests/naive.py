@@ -38,42 +38,74 @@ ROWWISE = {
 }
 
 
-def exact_divergence(p, q, metric):
-    """``metric`` between the distributions that the rows ``p`` and ``q``
-    represent (each normalised), in 60-digit decimal arithmetic: the reference
-    where float64 sums of logs cancel (near-identical rows)."""
+def exact_divergence(p, q, metric, normalise=True, log_input=False):
+    """``metric`` ("entropy" ignores ``q``) between the distributions that
+    the rows ``p`` and ``q`` represent, in 60-digit decimal arithmetic: the
+    reference where float64 sums of logs cancel (near-identical rows).
+    ``normalise``: each row rescaled to sum to one (else taken as given);
+    ``log_input``: the rows hold log-probabilities."""
     with localcontext() as ctx:
         ctx.prec = 60
-        P = [Decimal(float(v)) for v in p]
-        Q = [Decimal(float(v)) for v in q]
-        sp, sq = sum(P), sum(Q)
-        P = [v / sp for v in P]
-        Q = [v / sq for v in Q]
+        P = _decimal_row(p, normalise, log_input)
+        if metric == "entropy":
+            return float(-sum(x * x.ln() for x in P if x > 0))
+        Q = _decimal_row(q, normalise, log_input)
 
         def kl(a, b):
-            return sum(x * (x / y).ln() for x, y in zip(a, b) if x > 0)
+            return sum(_xlogy_ratio(x, y) for x, y in zip(a, b) if x > 0)
 
+        if metric == "cross_entropy":
+            if any(x > 0 and y == 0 for x, y in zip(P, Q)):
+                return np.inf
+            return float(-sum(x * y.ln() for x, y in zip(P, Q) if x > 0))
         if metric == "kl":
-            value = kl(P, Q)
-        elif metric == "symmetric_kl":
-            value = kl(P, Q) + kl(Q, P)
-        else:  # js
-            M = [(x + y) / 2 for x, y in zip(P, Q)]
-            value = (kl(P, M) + kl(Q, M)) / 2
-        return float(value)
+            return float(kl(P, Q))
+        if metric == "symmetric_kl":
+            return float(kl(P, Q) + kl(Q, P))
+        M = [(x + y) / 2 for x, y in zip(P, Q)]  # js
+        return float((kl(P, M) + kl(Q, M)) / 2)
 
 
-def exact_mutual_information(J):
-    """I(X;Y) of the table ``J`` (normalised) in 60-digit decimal arithmetic."""
+def _decimal_row(row, normalise, log_input):
+    values = [Decimal(float(v)) for v in np.ravel(row)]
+    if log_input:
+        # Normalised: shifted by the largest log first (large logits).
+        top = max((v for v in values if v.is_finite()), default=Decimal(0))
+        shift = top if normalise else Decimal(0)
+        values = [Decimal(0) if v.is_infinite() else (v - shift).exp() for v in values]
+    total = sum(values)
+    return [v / total for v in values] if normalise else values
+
+
+def _xlogy_ratio(x, y):
+    """x ln(x / y) for x > 0 (``inf`` where y = 0), as a Decimal."""
+    return Decimal("Infinity") if y == 0 else x * (x / y).ln()
+
+
+def exact_mutual_information(J, normalise=True):
+    """I(X;Y) of the table ``J`` in 60-digit decimal arithmetic."""
     with localcontext() as ctx:
         ctx.prec = 60
-        T = [[Decimal(float(v)) for v in row] for row in np.asarray(J)]
-        total = sum(sum(row) for row in T)
-        T = [[v / total for v in row] for row in T]
-        px = [sum(row) for row in T]
-        py = [sum(col) for col in zip(*T)]
+        T, px, py = _decimal_table(J, normalise)
         return float(sum(v * (v / (px[i] * py[j])).ln()
                          for i, row in enumerate(T) for j, v in enumerate(row) if v > 0))
+
+
+def exact_conditional_entropy(J, normalise=True):
+    """H(X|Y) (X the rows, Y the columns) in 60-digit decimal arithmetic."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        T, _, py = _decimal_table(J, normalise)
+        return float(-sum(v * (v / py[j]).ln()
+                          for row in T for j, v in enumerate(row) if v > 0))
+
+
+def _decimal_table(J, normalise):
+    T = [[Decimal(float(v)) for v in row] for row in np.asarray(J)]
+    if normalise:
+        total = sum(sum(row) for row in T)
+        T = [[v / total for v in row] for row in T]
+    return T, [sum(row) for row in T], [sum(col) for col in zip(*T)]
 
 
 def pairwise(P, Q, metric):

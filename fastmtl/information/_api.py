@@ -11,6 +11,7 @@ import numpy as np
 from .. import _backend
 from .._validation import (
     as_float_array,
+    check_flags,
     check_option,
     log_base_factor,
     normalize_axis,
@@ -169,6 +170,7 @@ def _tolerances(arrays):
 
 def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
              device, check_input):
+    check_flags(normalize=normalize, log_input=log_input, check_input=check_input)
     scale = log_base_factor(base)
     if any(_backend.is_gpu_array(x) for x in inputs):
         _backend.select_device(device, inputs, 0)  # raises unless CUDA is usable
@@ -375,6 +377,7 @@ tolerance 1e-06; pass normalize=True to rescale) at Q[1, :]
 
 
 def _joint(kernel_name, joint, *, base, normalize, device, check_input):
+    check_flags(normalize=normalize, check_input=check_input)
     scale = log_base_factor(base)
     on_gpu = _backend.is_gpu_array(joint)
     table = joint if on_gpu else as_float_array(joint, "joint")
@@ -554,6 +557,7 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
            [0.147, 0.   ]])
     """
     check_option(metric, "metric", PAIRWISE_METRICS)
+    check_flags(normalize=normalize, log_input=log_input, check_input=check_input)
     scale = log_base_factor(base)
     gpu_inputs = any(_backend.is_gpu_array(x) for x in (P, Q))
     if gpu_inputs:
@@ -583,13 +587,14 @@ def pairwise_divergence(P, Q=None, *, metric="kl", base=None, normalize=False,
                          P if _backend.is_gpu_array(P) else Q)
     out = _pairwise.check_out(out, (n, m), result_dtype(P_arr, Q_arr),
                               [a for a in (P_arr, Q_arr) if not _backend.is_gpu_array(a)])
-    if out.size == 0:
-        return out
     sides = []
     for arr, name in ((P_arr, "P"), (Q_arr, "Q")) if Q is not None else ((P_arr, "P"),):
+        # Validated even when the other side is empty: bad rows are an error.
         sides.append(prepare_rows(arr, name, log_input=log_input, normalize=normalize,
                                   check_input=check_input, tol=sum_tolerance(arr),
                                   device=device))
+    if out.size == 0:
+        return out
     if len(sides) == 1:
         sides.append(sides[0])
     _pairwise.compute(_kernels(device), metric, sides[0], sides[1], scale, out)

@@ -85,7 +85,8 @@ class RowSource:
             return self._at_entry(problems[NONFINITE], row, np.flatnonzero(bad))
         if flags & NEGATIVE:
             return self._at_entry(problems[NEGATIVE], row, np.flatnonzero(values < 0))
-        total = float(np.exp(values).sum() if self.log_input else values.sum())
+        with np.errstate(over="ignore"):  # a sum of 1e308s reads "inf" in the message
+            total = float(np.exp(values).sum() if self.log_input else values.sum())
         flag = BAD_SUM if flags & BAD_SUM else ZERO_SUM
         text = problems[flag].format(total=total, tol=tol)
         where = list(self.user_index(row, 0))

@@ -175,14 +175,22 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     # ------------------------------------------------------------------ #
     # Fitting                                                            #
     # ------------------------------------------------------------------ #
+    def _validate_features(self, X, reset, order=None):
+        """``validate_data`` of host features, float64 or float32; complex
+        features are named as X (scikit-learn's message shows only values)."""
+        if np.iscomplexobj(X):
+            raise ValueError(f"Complex data not supported: X of {type(self).__name__} "
+                             "holds complex numbers; pass real features.")
+        return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
+                             order=order)
+
     def _validate_training_data(self, X, Y, sample_weight, reset):
         if is_gpu_array(X):  # read in place on the GPU; the targets are small
             from .. import _gpu
 
             X, Y = _gpu.checked_features(self, X, reset), _gpu.to_host(Y)
         else:
-            X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
-                              order="C")
+            X = self._validate_features(X, reset=reset, order="C")
             check_feature_scale(X, type(self).__name__)
         Y, one_d = check_targets(Y, X.shape[0], context=type(self).__name__,
                                  numeric=self._numeric_targets)
@@ -520,8 +528,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         (200, 4)
         """
         check_is_fitted(self)
-        X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
-                          order="C")
+        X = self._validate_features(_host(X), reset=False, order="C")
         check_feature_scale(X, type(self).__name__)
         Y, _ = check_targets(_host(y), X.shape[0], context=type(self).__name__,
                              numeric=self._numeric_targets)
@@ -662,7 +669,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
 
             # Finiteness is checked on the (smaller) result by ``_affine``.
             return _gpu.checked_features(self, X, reset=False, check_finite=False)
-        return validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return self._validate_features(X, reset=False)
 
     def _decision(self, X):
         return self._affine(self._features(X), self.coef_, self.intercept_, like=X)
@@ -709,8 +716,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _fitted_problem(self, X, Y, sample_weight):
         """The training problem on new data, with the fitted layout and graph."""
         check_is_fitted(self)
-        X = validate_data(self, _host(X), reset=False, dtype=[np.float64, np.float32],
-                          order="C")
+        X = self._validate_features(_host(X), reset=False, order="C")
         Y = self._fitted_targets(_host(Y), X.shape[0], "y")
         sample_weight, _ = relative_sample_weight(sample_weight, X)
         layout = self._layout_
