@@ -75,11 +75,15 @@ def row(draw, k, log_input):
     return values
 
 
+DTYPES = st.sampled_from([np.float64, np.float32, ">f4"])
+
+
 @st.composite
-def arrays(draw, n_rows, k, log_input):
-    """A (n_rows, k) array in float64, float32 or big-endian float32."""
+def arrays(draw, n_rows, k, log_input, dtype):
+    """A (n_rows, k) array of ``dtype``. Two inputs of one call share their
+    dtype: mixed float32/float64 pairs compile kernels of their own (minutes
+    on a cold cache), and their per-input tolerances have their own test."""
     A = np.array([draw(row(k, log_input)) for _ in range(n_rows)]).reshape(n_rows, k)
-    dtype = draw(st.sampled_from([np.float64, np.float32, ">f4"]))
     with np.errstate(over="ignore"):
         return A.astype(dtype)
 
@@ -170,8 +174,9 @@ def test_rowwise_functions_keep_the_contract(data):
     metric = data.draw(st.sampled_from(sorted(ROWWISE)))
     log_input = data.draw(st.booleans())
     n, k = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 5))
-    P = data.draw(arrays(n, k, log_input))
-    Q = data.draw(arrays(n, k, log_input))
+    dtype = data.draw(DTYPES)
+    P = data.draw(arrays(n, k, log_input, dtype))
+    Q = data.draw(arrays(n, k, log_input, dtype))
     base, normalize, bad = _options(data.draw)
     for name, A in (("P", P), ("Q", Q)) if metric != "entropy" else (("P", P),):
         if not all(row_is_valid(r, normalize, log_input, A.dtype) for r in A):
@@ -193,8 +198,9 @@ def test_pairwise_divergence_keeps_the_contract(data):
     metric = data.draw(st.sampled_from(["kl", "js", "cross_entropy", "symmetric_kl"]))
     log_input = data.draw(st.booleans())
     k = data.draw(st.integers(1, 4))
-    P = data.draw(arrays(data.draw(st.integers(0, 3)), k, log_input))
-    Q = data.draw(arrays(data.draw(st.integers(1, 3)), k, log_input))
+    dtype = data.draw(DTYPES)
+    P = data.draw(arrays(data.draw(st.integers(0, 3)), k, log_input, dtype))
+    Q = data.draw(arrays(data.draw(st.integers(1, 3)), k, log_input, dtype))
     base, normalize, bad = _options(data.draw)
     for name, A in (("P", P), ("Q", Q)):
         if not all(row_is_valid(r, normalize, log_input, A.dtype) for r in A):
@@ -215,7 +221,7 @@ def test_pairwise_divergence_keeps_the_contract(data):
 def test_joint_table_functions_keep_the_contract(data):
     mutual = data.draw(st.booleans())
     kx, ky = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
-    flat = data.draw(arrays(data.draw(st.integers(1, 2)), kx * ky, False))
+    flat = data.draw(arrays(data.draw(st.integers(1, 2)), kx * ky, False, data.draw(DTYPES)))
     joint = flat.reshape(-1, kx, ky)
     base, normalize, bad = _options(data.draw)
     if not all(row_is_valid(r, normalize, False, flat.dtype) for r in flat):

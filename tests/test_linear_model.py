@@ -652,7 +652,7 @@ def test_targets_whose_squares_overflow_are_refused_and_tiny_ones_are_fitted():
     # The loss and the intercepts' penalty are in the user's units: targets
     # near 1e200 gave an infinite scale and a NaN fit; now a clear error.
     X, Y = _scale_problem()
-    with pytest.raises(ValueError, match=r"Y has targets as large as .*Divide Y"):
+    with pytest.raises(ValueError, match=r"Y has targets as large as .*divide Y"):
         SharedLatentRegressor(random_state=0).fit(X, Y * 1e200)
     with pytest.raises(ValueError, match=r"Y has targets as large as"):
         SharedLatentRegressor(random_state=0).fit(X, Y).fit_new_tasks(X, Y[:, 0] * 1e200)

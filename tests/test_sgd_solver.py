@@ -202,6 +202,71 @@ def test_an_epoch_in_parts_equals_an_epoch_in_one_call(monkeypatch):
     np.testing.assert_array_equal(parts.loss_curve_, whole.loss_curve_)
 
 
+def _snapshot(model):
+    """Every attribute of ``model``, arrays and the solver state copied."""
+    import copy
+
+    return {name: copy.deepcopy(value) for name, value in vars(model).items()}
+
+
+def _assert_same_attributes(model, snapshot):
+    assert set(vars(model)) == set(snapshot)
+    for name, value in snapshot.items():
+        now = getattr(model, name)
+        if isinstance(value, FactorState):
+            for a, b in zip(now.params + now.moments, value.params + value.moments):
+                np.testing.assert_array_equal(a, b, err_msg=name)
+        elif isinstance(value, np.random.RandomState):
+            assert now.get_state()[1].tolist() == value.get_state()[1].tolist(), name
+        elif isinstance(value, np.ndarray) or isinstance(value, list):
+            np.testing.assert_array_equal(np.asarray(now, dtype=object),
+                                          np.asarray(value, dtype=object), err_msg=name)
+
+
+@pytest.mark.parametrize("call", ["partial_fit", "warm_start fit", "fit_new_tasks"])
+def test_an_interrupted_call_leaves_the_estimator_as_it_was(monkeypatch, call):
+    # Ctrl-C inside a call used to leave the solver's state an epoch ahead of
+    # coef_ (partial_fit, a warm start), or a new task's residual variance
+    # without its task.
+    from fastmtl.linear_model import _base
+    from fastmtl.linear_model._solvers import _sgd, _sgd_cpu
+
+    X, Y = make_multitask_regression(60, 3, 6, shared_X=True, missing_rate=0.2,
+                                     random_state=0)[:2]
+    model = SharedLatentRegressor(2, solver="sgd", max_iter=3, tol=None, batch_size=16,
+                                  warm_start=True, random_state=0).fit(X, Y[:, :2])
+    model.partial_fit(X, Y[:, :2])
+    snapshot = _snapshot(model)
+    if call == "fit_new_tasks":
+        def interrupt(*args, **kwargs):  # after residual_variance_ grew
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(_base.MultiTaskEstimator, "_add_tasks", interrupt)
+    else:
+        monkeypatch.setattr(_sgd, "SGD_FLOPS_PER_CALL", 1.0)  # a call per minibatch
+        run_epoch, calls = _sgd_cpu.run_epoch, []
+
+        def interrupt(*args, **kwargs):  # in the middle of an epoch
+            calls.append(1)
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            return run_epoch(*args, **kwargs)
+
+        monkeypatch.setattr(_sgd_cpu, "run_epoch", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        {"partial_fit": lambda: model.partial_fit(X, Y[:, :2]),
+         "warm_start fit": lambda: model.fit(X, Y[:, :2]),
+         "fit_new_tasks": lambda: model.fit_new_tasks(X, Y[:, 2])}[call]()
+    _assert_same_attributes(model, snapshot)
+    monkeypatch.undo()  # and it carries on as if never interrupted
+    again = _snapshot(model)
+    model.partial_fit(X, Y[:, :2])
+    reference = SharedLatentRegressor()
+    vars(reference).update(again)
+    reference.partial_fit(X, Y[:, :2])
+    np.testing.assert_array_equal(model.coef_, reference.coef_)
+
+
 def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt(tmp_path):
     import os
     import signal
@@ -214,21 +279,40 @@ def test_ctrl_c_stops_a_long_fit_with_keyboard_interrupt(tmp_path):
 
     child = subprocess.Popen(
         [sys.executable, "-c", (
-            "import numpy as np, sys\n"
+            "import numpy as np, signal, sys\n"
+            # A shell's background job starts with SIGINT ignored, and then
+            # Python installs no KeyboardInterrupt handler: the child would
+            # never see the signal (and ran on for hours after the test).
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "from fastmtl import SharedLatentRegressor\n"
             "rng = np.random.default_rng(0)\n"
             "X = rng.normal(size=(20000, 200)); Y = X[:, :5] @ rng.normal(size=(5, 4))\n"
-            "SharedLatentRegressor(2, max_iter=1, tol=None, solver='sgd').fit(X[:300], Y[:300])\n"
+            # One epoch of the same fit first: every kernel the long fit runs
+            # (the parallel ones too) is compiled before the signal, which
+            # must interrupt training, not LLVM (one full-suite run saw a
+            # signal wait out 120 s in a cold compile under load).
+            "model = SharedLatentRegressor(20, max_iter=1, tol=None, solver='sgd',\n"
+            "                              warm_start=True).fit(X, Y)\n"
+            "coef, state = model.coef_.copy(), model._state.copy()\n"
             "print('started', flush=True)\n"
-            "SharedLatentRegressor(20, max_iter=10**6, tol=None, solver='sgd').fit(X, Y)\n")],
+            "try:\n"
+            "    model.set_params(max_iter=10**6).fit(X, Y)\n"
+            "finally:\n"  # the warm start as it was before the call
+            "    same = (np.array_equal(model.coef_, coef)\n"
+            "            and np.array_equal(model._state.U, state.U))\n"
+            "    print('unchanged' if same else 'changed', flush=True)\n")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    first_line = child.stdout.readline().strip()
-    if first_line != "started":
-        child.kill()
-        _, stderr = child.communicate(timeout=120)
-        raise AssertionError(f"the child stopped before its long fit (exit code "
-                             f"{child.returncode}): {stderr[-3000:]}")
-    child.send_signal(signal.SIGINT)
-    _, stderr = child.communicate(timeout=120)
+    try:
+        first_line = child.stdout.readline().strip()
+        if first_line != "started":
+            child.kill()
+            _, stderr = child.communicate(timeout=120)
+            raise AssertionError(f"the child stopped before its long fit (exit code "
+                                 f"{child.returncode}): {stderr[-3000:]}")
+        child.send_signal(signal.SIGINT)
+        stdout, stderr = child.communicate(timeout=120)  # the fit alone takes days
+    finally:
+        child.kill()  # never left running, whatever failed
     assert child.returncode != 0
     assert "KeyboardInterrupt" in stderr
+    assert stdout.strip() == "unchanged"

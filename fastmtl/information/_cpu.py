@@ -296,14 +296,14 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
         pre, mult, flags = _linear_scale(table, normalize, check, tol)
         table = _prescaled(table, pre)
         px, py = _marginals(table, mult, kx, ky)
-        # One vectorised log of the ratio per cell, as KL(p(x, y) || p(x) p(y))
-        # in ``_scaled_kl``. A table where some p(x) p(y) underflows is summed
-        # again by logs, one that is nearly independent (the sum has lost
-        # digits) cell by cell by ``_kl_term`` (a branch inside this loop
-        # stopped its vectorisation: 1.4x slower). The two differ where they
-        # must: ``_kl_term``'s linear parts cancel only to ~eps, nothing next
-        # to a near-zero MI, but everything next to an MI of 1e-198 made of
-        # cells near 1e-200.
+        # One vectorised log of the ratio per cell: KL(p(x, y) || p(x) p(y)) as
+        # in ``_scaled_kl``, with the linear parts (summing to ~0) apart. A
+        # table where some p(x) p(y) underflows is summed again by logs,
+        # without them: cells near 1e-200 make an MI near 1e-198, next to
+        # which the linear parts' rounding (~1e-200) is not small. A nearly
+        # independent table (the sum has lost digits) is summed again cell by
+        # cell by ``_kl_term``. (A branch inside this loop stopped its
+        # vectorisation: 1.4x slower.)
         acc = 0.0
         linear = 0.0
         mass = 0.0
@@ -316,8 +316,6 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
                 acc += v * vlog(v / d) if v > 0.0 else 0.0
                 linear += d - v
                 mass += v + d
-        if not underflow:
-            acc += linear
         if underflow:
             acc = 0.0
             for x in range(kx):
@@ -325,11 +323,13 @@ def joint_mutual_information(J, kx, ky, normalize, check, tol, scale, out, statu
                     v = table[x * ky + y] * mult
                     if v > 0.0:
                         acc += v * _log_ratio(v, px[x], py[y])
-        elif acc <= CANCELLATION_RTOL * mass:
-            acc = 0.0
-            for x in range(kx):
-                for y in range(ky):
-                    acc += _kl_term(table[x * ky + y] * mult, px[x] * py[y])
+        else:
+            acc += linear
+            if acc <= CANCELLATION_RTOL * mass:
+                acc = 0.0
+                for x in range(kx):
+                    for y in range(ky):
+                        acc += _kl_term(table[x * ky + y] * mult, px[x] * py[y])
         status[t] = flags
         out[t] = max(acc, 0.0) * scale
 

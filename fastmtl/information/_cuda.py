@@ -394,16 +394,15 @@ def _joint_kernel(mutual, J, kx, ky, normalize, check, tol, scale, out, status):
                     mass += d + v
                 if v > 0.0:
                     acc += v * (_log_ratio(v, px, py) if mutual else math.log(v / py))
-        if mutual and not underflow and acc + linear <= _RTOL * mass:
-            # Nearly independent: cell by cell, as on the CPU.
-            acc = 0.0
-            for x in range(kx):
-                px = _joint_sum(J, t, pre, mult, x * ky, ky, 1)
-                for y in range(ky):
-                    acc += _kl_term((J[t, x * ky + y] * pre) * mult,
-                                    px * _joint_sum(J, t, pre, mult, y, kx, ky))
-        elif mutual and not underflow:
-            acc += linear  # the CPU's fast sum: x log(x / y) - x + y
+        if mutual and not underflow:  # as on the CPU: the linear parts, and
+            acc += linear  # a nearly independent table cell by cell
+            if acc <= _RTOL * mass:
+                acc = 0.0
+                for x in range(kx):
+                    px = _joint_sum(J, t, pre, mult, x * ky, ky, 1)
+                    for y in range(ky):
+                        acc += _kl_term((J[t, x * ky + y] * pre) * mult,
+                                        px * _joint_sum(J, t, pre, mult, y, kx, ky))
         status[t] = flags
         out[t] = max(acc if mutual else -acc, 0.0) * scale
 

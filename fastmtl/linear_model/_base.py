@@ -14,6 +14,8 @@ Methods that other parts of fastmtl rely on (a contract, see docs/design.md):
 (relatedness measures),
 ``_score_statistics`` and ``_statistics_score`` (``fastmtl.distributed.score``).
 """
+import copy
+import functools
 import numbers
 import time
 import warnings
@@ -92,6 +94,33 @@ CLASSIFIER_PARAMETER_CONSTRAINTS = {
 REGRESSOR_PARAMETER_CONSTRAINTS = {
     "loss": [StrOptions(set(REGRESSION_LOSSES))],
 }
+
+
+def _unchanged_on_interrupt(method):
+    """Ctrl-C during ``method`` leaves the estimator as it was before the
+    call, and the ``KeyboardInterrupt`` goes on. The attributes are set back;
+    the solver state and the random generator, which training advances in
+    place, from copies (one copy of the parameters per call: small next to a
+    pass over the data)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(vars(self))
+        state = saved.get("_state")
+        state_copy = state.copy() if state is not None else None
+        rng_copy = copy.deepcopy(saved.get("_rng"))
+        try:
+            return method(self, *args, **kwargs)
+        except KeyboardInterrupt:
+            vars(self).clear()
+            vars(self).update(saved)
+            if state is not None:
+                state.restore(state_copy)
+            if rng_copy is not None:
+                self._rng = rng_copy
+            raise
+
+    return wrapper
 
 
 class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -178,7 +207,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     def _validate_features(self, X, reset, order=None):
         """``validate_data`` of host features, float64 or float32; complex
         features are named as X (scikit-learn's message shows only values)."""
-        if np.iscomplexobj(X):
+        if getattr(getattr(X, "dtype", None), "kind", None) == "c":
             raise ValueError(f"Complex data not supported: X of {type(self).__name__} "
                              "holds complex numbers; pass real features.")
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
@@ -239,6 +268,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             prediction_kl=float(getattr(self, "prediction_penalty", 0.0)))
 
     @fit_context
+    @_unchanged_on_interrupt
     def fit(self, X, y, sample_weight=None):
         """Fit the model to all tasks at once (exact solver or minibatch SGD).
 
@@ -357,6 +387,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 "max_iter.", ConvergenceWarning)
         return log
 
+    @_unchanged_on_interrupt
     def _partial_fit(self, X, Y, sample_weight, classes):
         if getattr(self, "prediction_penalty", 0.0) > 0:
             raise ValueError("prediction_penalty is trained by the exact solver of fit; "
@@ -475,6 +506,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     # ------------------------------------------------------------------ #
     # New tasks on a fitted model                                        #
     # ------------------------------------------------------------------ #
+    @_unchanged_on_interrupt
     def fit_new_tasks(self, X, y, sample_weight=None):
         """Add tasks to the fitted model, fitting only their own parts.
 

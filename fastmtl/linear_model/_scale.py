@@ -46,10 +46,16 @@ def _overflow_limit(n_samples, dtype):
     return np.sqrt(np.finfo(dtype).max / (16.0 * max(n_samples, 1)))
 
 
-def _largest_magnitude(values):
-    """max |values| over the finite entries (NaN marks a missing target)."""
-    finite = values[np.isfinite(values)]
-    return max(float(finite.max()), -float(finite.min())) if finite.size else 0.0
+def _refuse_overflow(top, n_samples, dtype, context, what, remedy):
+    """Raise unless ``n_samples`` products of values of magnitude ``top``
+    stay finite in ``dtype``."""
+    limit = _overflow_limit(n_samples, dtype)
+    if top > limit:
+        raise ValueError(
+            f"{context}: {what} as large as {top:.3g} in magnitude; sums of "
+            f"{n_samples} products of such values overflow {np.dtype(dtype)} (the limit "
+            f"here is about {limit:.3g}). {remedy}"
+        )
 
 
 def check_feature_scale(X, context):
@@ -57,15 +63,9 @@ def check_feature_scale(X, context):
     are so small that any penalty shrinks every coefficient to zero."""
     if X.size == 0:
         return
-    top = _largest_magnitude(X)
-    limit = _overflow_limit(X.shape[0], X.dtype)
-    if top > limit:
-        raise ValueError(
-            f"{context}: X has entries as large as {top:.3g} in magnitude; sums of "
-            f"products of {X.shape[0]} such features overflow {X.dtype} (the limit "
-            f"here is about {limit:.3g}). Standardise X (e.g. with StandardScaler) "
-            "or rescale it."
-        )
+    top = max(float(X.max()), -float(X.min()))  # X is finite here; no copy of it
+    _refuse_overflow(top, X.shape[0], X.dtype, context, "X has entries",
+                     "Standardise X (e.g. with StandardScaler) or rescale it.")
     if 0.0 < top < TINY_FEATURES:
         warnings.warn(
             f"{context}: the largest entry of X is {top:.3g} in magnitude; any "
@@ -79,12 +79,7 @@ def check_feature_scale(X, context):
 def check_target_scale(Y, context):
     """Refuse regression targets whose squares overflow float64: the loss and
     the intercepts' penalty are in the user's units."""
-    top = _largest_magnitude(Y)
-    limit = _overflow_limit(Y.shape[0], np.float64)
-    if top > limit:
-        raise ValueError(
-            f"{context}: Y has targets as large as {top:.3g} in magnitude; the "
-            f"objective is in Y's units, and sums of {Y.shape[0]} squares of such "
-            f"values overflow float64 (the limit here is about {limit:.3g}). Divide "
-            "Y by a constant and multiply the predictions back."
-        )
+    top = float(np.nanmax(np.abs(Y), initial=0.0))  # NaN marks a missing target
+    _refuse_overflow(top, Y.shape[0], np.float64, context, "Y has targets",
+                     "The objective is in Y's units: divide Y by a constant and "
+                     "multiply the predictions back.")
