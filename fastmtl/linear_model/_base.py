@@ -61,7 +61,8 @@ from ._losses import REGRESSION_LOSSES, SQUARED
 from ._model import FactorState, Problem
 from ._penalties import PenaltyWeights
 from ._solvers import _exact, _new_tasks, _sgd
-from ._scale import check_feature_scale, check_target_scale, relative_sample_weight
+from ._scale import (check_feature_scale, check_target_scale, parameter_units,
+                     relative_sample_weight)
 from ._weighting import STRATEGIES, initial_task_weights
 
 # Constraints of the parameters every estimator has (a family adds its own).
@@ -329,16 +330,17 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             X_val = X[val_rows] if not is_gpu_array(X) else _gpu_rows(X, val_rows)
             validation = self._validation_scorer(X_val, Y[val_rows],
                                                  sample_weight[val_rows], layout)
+        exact = self._use_exact(X, device)
         if self.warm_start and hasattr(self, "_state") and self._compatible(layout, X):
             state = _rescale_state(self._state, self._layout_, layout)
             state.reset_optimizer()
         else:
-            state = self._initial_state(X, layout, obs, rng)
+            state = self._initial_state(X, layout, obs, rng, exact)
         weighting = initial_task_weights(self.task_weights, layout.n_tasks)
         graph = self._task_graph(Y, train_weight, layout)
         problem = self._problem(X, obs, layout, graph, device)
-        state, weights, log, n_iter = self._solve(problem, state, weighting, rng,
-                                                  self._use_exact(X, device), validation)
+        state, weights, log, n_iter = self._solve(problem, state, weighting, rng, exact,
+                                                  validation)
         self._store(state, layout, one_d, (weighting[0], weights), log, rng)
         self._store_residuals(X, obs, layout, task_loss=log.task_loss)
         self.task_graph_ = graph
@@ -381,10 +383,15 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                 f"{type(self).__name__}: the exact solver left non-finite parameters; "
                 "standardise X (e.g. with StandardScaler) or raise the penalties.")
         if not log.converged:
+            max_iter = EXACT_ITERATIONS_PER_EPOCH * self.max_iter
+            remedy = ("Consider increasing max_iter." if log.n_iter >= max_iter else
+                      "The objective is nearly flat there (e.g. separable classes "
+                      "that the penalties barely hold): raise the penalties or "
+                      "standardise X (e.g. with StandardScaler).")
             warnings.warn(
                 f"{type(self).__name__}: the exact solver stopped before convergence "
-                f"after {log.n_iter} iterations ({log.message}). Consider increasing "
-                "max_iter.", ConvergenceWarning)
+                f"after {log.n_iter} iterations ({log.message}). {remedy}",
+                ConvergenceWarning)
         return log
 
     @_unchanged_on_interrupt
@@ -402,7 +409,7 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             rng = check_random_state(self.random_state)
             layout = self._layout(Y, sample_weight, classes=classes)
             obs = self._observations(Y, sample_weight, layout)
-            state = self._initial_state(X, layout, obs, rng)
+            state = self._initial_state(X, layout, obs, rng, exact=False)
             weighting = initial_task_weights(self.task_weights, layout.n_tasks)
             graph = self._task_graph(Y, sample_weight, layout)
             self.n_iter_ = 0
@@ -437,13 +444,19 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         self.n_iter_ += 1
         return self
 
-    def _initial_state(self, X, layout, obs, rng):
+    def _initial_state(self, X, layout, obs, rng, exact):
+        """Where a fit starts; for the exact solver, a latent factor in the
+        data's units (``_scale.parameter_units``). SGD starts from unit rows:
+        Adam's steps have a fixed size, and measured, a factor scaled to
+        the targets fitted worse (training R^2 0.41 for 0.99 on targets
+        near 1e3)."""
         intercept = self._initial_intercept(obs, layout) if self.fit_intercept else None
         n_latent, frozen = self._latent(X.shape[1])
         shared = None if self.shared_alpha is None else output_groups(layout)
+        unit = parameter_units(X, layout.scale, frozen).factor if exact else 1.0
         return FactorState.initial(n_latent, X.shape[1], layout.n_outputs, rng, intercept,
                                    latent_frozen=frozen, shared_group=shared,
-                                   scale=layout.scale)
+                                   scale=layout.scale, factor_unit=unit)
 
     def _compatible(self, layout, X):
         """Whether a warm start can continue from the previous fit."""

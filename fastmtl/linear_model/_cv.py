@@ -209,7 +209,7 @@ class MultiTaskCVMixin:
         self._candidate(intercept_grid.min(), grid[0])  # fixes the layout's classes
         prepared = self._prepare(X[train], Y[train], sample_weight[train], device)
         layout = prepared.layout
-        start = self._initial_state(prepared.X, layout, prepared.obs, rng)
+        start = self._initial_state(prepared.X, layout, prepared.obs, rng, exact)
         codes = None if layout.classes is None else self._held_out_codes(Y[test], layout)
         held_out = HeldOut(X[test], Y[test], sample_weight[test], layout, codes)
         losses = np.empty((intercept_grid.size, grid.size))
@@ -232,7 +232,8 @@ class MultiTaskCVMixin:
             return None
         layout, obs = prepared.layout, prepared.obs
         task_factor = prepared.weighting[1] / layout.n_tasks
-        start = self._initial_state(X, layout, obs, check_random_state(self.random_state))
+        start = self._initial_state(X, layout, obs, check_random_state(self.random_state),
+                                    exact=True)
         losses = np.empty((1, intercept_grid.size, grid.size))
         for i, intercept_alpha in enumerate(intercept_grid):
             state = start.copy()
@@ -316,7 +317,7 @@ class MultiTaskCVMixin:
         prepared = self._prepare(X, Y, sample_weight, device)
         if _exact.leave_one_out_applies(prepared.problem(self)):
             return None
-        start = super()._initial_state(X, prepared.layout, prepared.obs, rng)
+        start = super()._initial_state(X, prepared.layout, prepared.obs, rng, exact)
         state = start.copy()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*no observed training target")
@@ -325,11 +326,11 @@ class MultiTaskCVMixin:
                 state = self._step(prepared, state, start, rng, exact)[0]
         return state
 
-    def _initial_state(self, X, layout, obs, rng):
+    def _initial_state(self, X, layout, obs, rng, exact):
         start = getattr(self, "_path_start", None)
         if start is not None:
             return start.copy()
-        return super()._initial_state(X, layout, obs, rng)
+        return super()._initial_state(X, layout, obs, rng, exact)
 
     def _store_path(self, losses, mean, grid, intercept_grid, best, leave_one_out):
         name = self._tuned_penalty

@@ -90,11 +90,12 @@ class FactorState:
 
     @classmethod
     def initial(cls, n_factors, n_features, n_outputs, rng, intercept=None, *,
-                latent_frozen=False, shared_group=None, scale=None):
+                latent_frozen=False, shared_group=None, scale=None, factor_unit=1.0):
         """The starting point of a fit.
 
         The ``n_factors`` latent rows of ``U``: random (rows of norm about
-        1), or the identity with ``latent_frozen`` (every task part free).
+        ``factor_unit``, see ``_scale.parameter_units``), or the identity
+        with ``latent_frozen`` (every task part free).
         With ``shared_group`` (each output's group), one shared row per group
         follows, at zero, and each output's head gets its fixed ``1 /
         scale[o]`` in its group's column (see ``_penalties``). Heads start
@@ -103,7 +104,7 @@ class FactorState:
         if latent_frozen:
             U = np.eye(n_factors, n_features)
         else:
-            U = rng.standard_normal((n_factors, n_features)) / np.sqrt(max(n_features, 1))
+            U = rng.standard_normal((n_factors, n_features)) * (factor_unit / np.sqrt(max(n_features, 1)))
         V = np.zeros((n_outputs, n_factors))
         if shared_group is not None:
             n_groups = group_count(shared_group)
