@@ -9,7 +9,10 @@ PyTorch. The driver asks them in turn (before, after, PyTorch, before, ...)
 for one fit of the benchmark of ``asv_benchmarks/benchmarks/linear_model.py``
 (200 000 x 100 x 20 tasks, 10 epochs; ``--samples`` changes the rows) and prints each side's median and the
 ratios of medians. ``--busy`` keeps one core busy with a Python loop in
-another process while measuring, as a shared machine does.
+another process while measuring, as a shared machine does. ``--classic``
+fits the model that revisions before the shared component fitted (no shared
+component, free intercepts, each task's mean loss) in every tree that has
+those parameters, so that two revisions time the same model.
 """
 import argparse
 import multiprocessing
@@ -34,8 +37,16 @@ WORKER = textwrap.dedent("""
     else:
         import fastmtl
         assert fastmtl.__file__.startswith(sys.argv[1]), fastmtl.__file__
-        bench.fastmtl_model().set_params(max_iter=1).fit(X[:1000], Y[:1000])  # compile
-        fit = lambda: bench.fastmtl_model().fit(X, Y)
+        classic = dict(shared_alpha=None, intercept_alpha=0.0, loss_weighting="task")
+
+        def model():
+            est = bench.fastmtl_model()
+            if sys.argv[6] == "classic":
+                est.set_params(**{k: v for k, v in classic.items() if k in est.get_params()})
+            return est
+
+        model().set_params(max_iter=1).fit(X[:1000], Y[:1000])  # compile
+        fit = lambda: model().fit(X, Y)
     print("ready", flush=True)
     for line in sys.stdin:
         start = time.perf_counter()
@@ -49,10 +60,10 @@ def _busy():
         pass
 
 
-def _start(tree, kind, threads, n_samples):
+def _start(tree, kind, threads, n_samples, classic=False):
     return subprocess.Popen(
         [sys.executable, "-c", WORKER, str(tree), str(HERE), kind, str(threads),
-         str(n_samples)],
+         str(n_samples), "classic" if classic else "default"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
 
@@ -67,9 +78,11 @@ def main(argv=None):
                         help="keep one core busy in another process")
     parser.add_argument("--torch-threads", type=int, default=2,
                         help="threads of the PyTorch baseline; 0 leaves it out")
+    parser.add_argument("--classic", action="store_true",
+                        help="time the model without the shared component in both trees")
     args = parser.parse_args(argv)
-    workers = {"before": _start(args.before.resolve(), "fastmtl", 0, args.samples),
-               "after": _start(args.after.resolve(), "fastmtl", 0, args.samples)}
+    workers = {name: _start(tree.resolve(), "fastmtl", 0, args.samples, args.classic)
+               for name, tree in (("before", args.before), ("after", args.after))}
     if args.torch_threads:
         workers["torch"] = _start(args.after.resolve(), "torch", args.torch_threads,
                                   args.samples)

@@ -108,6 +108,24 @@ def _as_rows(arrays, names, axis, log_input):
     return rows, sources, shape[:axis] + shape[axis + 1:]
 
 
+def contiguous_rows(rows, dtype):
+    """``rows`` as the row-wise kernels take them: C-contiguous, read-only, of
+    ``dtype``, a distribution broadcast to every row (stride 0) as that
+    single row.
+
+    Other layouts (a moved axis, a strided view, a partial broadcast) are
+    copied: one pass over the data, where a kernel for that layout would cost
+    a compilation of its own (about 7 s for KL) at first use.
+    """
+    if rows.shape[0] > 1 and rows.strides[0] == 0:
+        rows = rows[:1]
+    if rows.flags.c_contiguous and rows.dtype == dtype:
+        return rows
+    rows = np.ascontiguousarray(rows, dtype=dtype)
+    rows.flags.writeable = False  # the signature of the views (read-only)
+    return rows
+
+
 def _gpu_rows(inputs, names, axis, log_input):
     """2-D row views of inputs of which at least one is a GPU array.
 
@@ -190,8 +208,12 @@ def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
     status = np.zeros(rows[0].shape[0], dtype=np.uint8)
     if out.size:
         kernel = getattr(_kernels(device), kernel_name)
-        kernel(*rows, bool(log_input), bool(normalize), bool(check_input), tol,
-               scale, out, status)
+        # Mixed float32 / float64 inputs run the float64 kernel (the float32
+        # side converted exactly; each keeps its own tolerance): one compiled
+        # signature fewer per mixture.
+        common = rows[0].dtype if len({r.dtype for r in rows}) == 1 else np.float64
+        kernel(*(contiguous_rows(r, common) for r in rows), bool(log_input),
+               bool(normalize), bool(check_input), tol, scale, out, status)
         if check_input:
             raise_for_status(status, sources, tol)
     return out.astype(dtype, copy=False).reshape(batch_shape)[()]

@@ -120,89 +120,105 @@ def _clamp(value, upper):
 # --------------------------------------------------------------------------- #
 # Row-wise kernels                                                            #
 # --------------------------------------------------------------------------- #
-@njit(parallel=True, **JIT_OPTIONS)
-def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
-    """out[i] = H(P[i]) = -sum_j p_ij log p_ij."""
-    for i in prange(P.shape[0]):
-        p = P[i]
-        acc = 0.0
-        if log_input:
-            top, log_sum, flags = _log_shift(p, normalize, check, tol[0])
-            for j in range(p.shape[0]):
-                lv = _shifted(p[j], top, log_sum)
-                acc -= np.exp(lv) * lv if lv > -_INF else 0.0
-        else:
-            pre, mult, flags = _linear_scale(p, normalize, check, tol[0])
-            p = _prescaled(p, pre)
-            for j in range(p.shape[0]):
-                x = p[j] * mult
-                acc -= x * vlog(x) if x > 0.0 else 0.0
-        status[i] = flags
-        out[i] = max(acc, 0.0) * scale
+# Inputs arrive C-contiguous (``_api.contiguous_rows``), a distribution
+# broadcast to every row as a single row: one compiled signature per dtype
+# instead of one per memory layout too (each cost 18 s to compile for KL).
+@njit(inline="always", **JIT_OPTIONS)
+def _row_index(X, i):
+    """Row ``i`` of ``X``, or row 0 when ``X`` is a single broadcast row
+    (``i - i``: zero of the loop index's own type; a literal 0 unified with
+    an unsigned parfor index into float64)."""
+    return i if X.shape[0] > 1 else i - i
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def rowwise_cross_entropy(P, Q, log_input, normalize, check, tol, scale, out, status):
-    """out[i] = H(P[i], Q[i]) = -sum_j p_ij log q_ij."""
-    for i in prange(P.shape[0]):
-        p = P[i]
-        q = Q[i]
-        acc = 0.0
-        if log_input:
-            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
-            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
-            for j in range(p.shape[0]):
-                lp = _shifted(p[j], tp, sp)
-                lq = _shifted(q[j], tq, sq)
-                term = -np.exp(lp) * lq if lq > -_INF else _INF
-                acc += term if lp > -_INF else 0.0
-        else:
-            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
-            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
-            p, q = _prescaled(p, pp), _prescaled(q, pq)
-            for j in range(p.shape[0]):
-                x = p[j] * mp
-                y = q[j] * mq
-                term = -x * vlog(y) if y > 0.0 else _INF
-                acc += term if x > 0.0 else 0.0
-        status[i] = fp | (fq << SECOND_INPUT_SHIFT)
-        out[i] = max(acc, 0.0) * scale
+# Each kernel is a thin parallel loop over rows around a per-row function,
+# compiled as a function of its own (not inlined at Numba's level, so the
+# parallel loop's IR stays small): KL compiled in 7 s instead of 18 s, at the
+# same speed (200 000 x 128 rows, interleaved medians within the noise).
+@njit(inline="always", **JIT_OPTIONS)
+def _log_shifts(p, q, normalize, check, tol_p, tol_q):
+    """``_log_shift`` of both rows: (top_p, log_sum_p, top_q, log_sum_q, the
+    pair's status flags)."""
+    tp, sp, fp = _log_shift(p, normalize, check, tol_p)
+    tq, sq, fq = _log_shift(q, normalize, check, tol_q)
+    return tp, sp, tq, sq, fp | (fq << SECOND_INPUT_SHIFT)
 
 
-@njit(parallel=True, **JIT_OPTIONS)
-def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
-    """out[i] = KL(P[i] || Q[i]) = sum_j p_ij log(p_ij / q_ij)."""
-    for i in prange(P.shape[0]):
-        p = P[i]
-        q = Q[i]
-        acc = 0.0
-        if log_input:
-            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
-            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
-            linear = 0.0
-            mass = 0.0
+@njit(inline="always", **JIT_OPTIONS)
+def _linear_scales(p, q, normalize, check, tol_p, tol_q):
+    """``_linear_scale`` of both rows: (p, mult_p, q, mult_q, the pair's
+    status flags), each row prescaled where it needed it."""
+    pp, mp, fp = _linear_scale(p, normalize, check, tol_p)
+    pq, mq, fq = _linear_scale(q, normalize, check, tol_q)
+    return _prescaled(p, pp), mp, _prescaled(q, pq), mq, fp | (fq << SECOND_INPUT_SHIFT)
+
+
+@njit(**JIT_OPTIONS)
+def _entropy_row(p, log_input, normalize, check, tol):
+    """(H(p), status flags)."""
+    acc = 0.0
+    if log_input:
+        top, log_sum, flags = _log_shift(p, normalize, check, tol)
+        for j in range(p.shape[0]):
+            lv = _shifted(p[j], top, log_sum)
+            acc -= np.exp(lv) * lv if lv > -_INF else 0.0
+    else:
+        pre, mult, flags = _linear_scale(p, normalize, check, tol)
+        p = _prescaled(p, pre)
+        for j in range(p.shape[0]):
+            x = p[j] * mult
+            acc -= x * vlog(x) if x > 0.0 else 0.0
+    return acc, flags
+
+
+@njit(**JIT_OPTIONS)
+def _cross_entropy_row(p, q, log_input, normalize, check, tol_p, tol_q):
+    """(H(p, q), status flags)."""
+    acc = 0.0
+    if log_input:
+        tp, sp, tq, sq, flags = _log_shifts(p, q, normalize, check, tol_p, tol_q)
+        for j in range(p.shape[0]):
+            lp = _shifted(p[j], tp, sp)
+            lq = _shifted(q[j], tq, sq)
+            term = -np.exp(lp) * lq if lq > -_INF else _INF
+            acc += term if lp > -_INF else 0.0
+    else:
+        p, mp, q, mq, flags = _linear_scales(p, q, normalize, check, tol_p, tol_q)
+        for j in range(p.shape[0]):
+            x = p[j] * mp
+            y = q[j] * mq
+            term = -x * vlog(y) if y > 0.0 else _INF
+            acc += term if x > 0.0 else 0.0
+    return acc, flags
+
+
+@njit(**JIT_OPTIONS)
+def _kl_row(p, q, log_input, normalize, check, tol_p, tol_q):
+    """(KL(p || q), status flags)."""
+    acc = 0.0
+    if log_input:
+        tp, sp, tq, sq, flags = _log_shifts(p, q, normalize, check, tol_p, tol_q)
+        linear = 0.0
+        mass = 0.0
+        for j in range(p.shape[0]):
+            lp = _shifted(p[j], tp, sp)
+            lq = _shifted(q[j], tq, sq)
+            x = np.exp(lp)
+            y = np.exp(lq)
+            term = x * (lp - lq) if lq > -_INF else _INF
+            acc += term if lp > -_INF else 0.0
+            linear += y - x
+            mass += x + y
+        acc += linear
+        if acc <= CANCELLATION_RTOL * mass:  # near-identical rows
+            acc = 0.0
             for j in range(p.shape[0]):
-                lp = _shifted(p[j], tp, sp)
-                lq = _shifted(q[j], tq, sq)
-                x = np.exp(lp)
-                y = np.exp(lq)
-                term = x * (lp - lq) if lq > -_INF else _INF
-                acc += term if lp > -_INF else 0.0
-                linear += y - x
-                mass += x + y
-            acc += linear
-            if acc <= CANCELLATION_RTOL * mass:  # near-identical rows
-                acc = 0.0
-                for j in range(p.shape[0]):
-                    acc += _kl_term(np.exp(_shifted(p[j], tp, sp)),
-                                    np.exp(_shifted(q[j], tq, sq)))
-        else:
-            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
-            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
-            p, q = _prescaled(p, pp), _prescaled(q, pq)
-            acc = _scaled_kl(p, mp, q, mq)
-        status[i] = fp | (fq << SECOND_INPUT_SHIFT)
-        out[i] = _clamp(acc, _INF) * scale
+                acc += _kl_term(np.exp(_shifted(p[j], tp, sp)),
+                                np.exp(_shifted(q[j], tq, sq)))
+    else:
+        p, mp, q, mq, flags = _linear_scales(p, q, normalize, check, tol_p, tol_q)
+        acc = _scaled_kl(p, mp, q, mq)
+    return acc, flags
 
 
 @njit(inline="always", **JIT_OPTIONS)
@@ -214,44 +230,72 @@ def _js_terms(x, y):
     return 0.5 * (tx + ty)
 
 
+@njit(**JIT_OPTIONS)
+def _js_row(p, q, log_input, normalize, check, tol_p, tol_q):
+    """(JS(p, q), status flags). Rows whose JS is small next to their mass
+    (near-identical rows, where each entry's two logs cancel) are summed
+    again by ``_js_term``."""
+    acc = 0.0
+    mass = 0.0
+    if log_input:
+        tp, sp, tq, sq, flags = _log_shifts(p, q, normalize, check, tol_p, tol_q)
+        for j in range(p.shape[0]):
+            x = np.exp(_shifted(p[j], tp, sp))
+            y = np.exp(_shifted(q[j], tq, sq))
+            acc += _js_terms(x, y)
+            mass += x + y
+        if acc <= CANCELLATION_RTOL * mass:
+            acc = 0.0
+            for j in range(p.shape[0]):
+                acc += _js_term(np.exp(_shifted(p[j], tp, sp)),
+                                np.exp(_shifted(q[j], tq, sq)))
+    else:
+        p, mp, q, mq, flags = _linear_scales(p, q, normalize, check, tol_p, tol_q)
+        for j in range(p.shape[0]):
+            x = p[j] * mp
+            y = q[j] * mq
+            acc += _js_terms(x, y)
+            mass += x + y
+        if acc <= CANCELLATION_RTOL * mass:
+            acc = 0.0
+            for j in range(p.shape[0]):
+                acc += _js_term(p[j] * mp, q[j] * mq)
+    return acc, flags
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def rowwise_entropy(P, log_input, normalize, check, tol, scale, out, status):
+    """out[i] = H(P[i]) = -sum_j p_ij log p_ij."""
+    for i in prange(out.shape[0]):
+        acc, status[i] = _entropy_row(P[_row_index(P, i)], log_input, normalize, check,
+                                      tol[0])
+        out[i] = max(acc, 0.0) * scale
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def rowwise_cross_entropy(P, Q, log_input, normalize, check, tol, scale, out, status):
+    """out[i] = H(P[i], Q[i]) = -sum_j p_ij log q_ij."""
+    for i in prange(out.shape[0]):
+        acc, status[i] = _cross_entropy_row(P[_row_index(P, i)], Q[_row_index(Q, i)],
+                                            log_input, normalize, check, tol[0], tol[1])
+        out[i] = max(acc, 0.0) * scale
+
+
+@njit(parallel=True, **JIT_OPTIONS)
+def rowwise_kl(P, Q, log_input, normalize, check, tol, scale, out, status):
+    """out[i] = KL(P[i] || Q[i]) = sum_j p_ij log(p_ij / q_ij)."""
+    for i in prange(out.shape[0]):
+        acc, status[i] = _kl_row(P[_row_index(P, i)], Q[_row_index(Q, i)], log_input,
+                                 normalize, check, tol[0], tol[1])
+        out[i] = _clamp(acc, _INF) * scale
+
+
 @njit(parallel=True, **JIT_OPTIONS)
 def rowwise_js(P, Q, log_input, normalize, check, tol, scale, out, status):
-    """out[i] = JS(P[i], Q[i]) = (KL(P||M) + KL(Q||M)) / 2, M = (P + Q) / 2.
-
-    Rows whose JS is small next to their mass (near-identical rows, where
-    each entry's two logs cancel) are summed again by ``_js_term``."""
-    for i in prange(P.shape[0]):
-        p = P[i]
-        q = Q[i]
-        acc = 0.0
-        mass = 0.0
-        if log_input:
-            tp, sp, fp = _log_shift(p, normalize, check, tol[0])
-            tq, sq, fq = _log_shift(q, normalize, check, tol[1])
-            for j in range(p.shape[0]):
-                x = np.exp(_shifted(p[j], tp, sp))
-                y = np.exp(_shifted(q[j], tq, sq))
-                acc += _js_terms(x, y)
-                mass += x + y
-            if acc <= CANCELLATION_RTOL * mass:
-                acc = 0.0
-                for j in range(p.shape[0]):
-                    acc += _js_term(np.exp(_shifted(p[j], tp, sp)),
-                                    np.exp(_shifted(q[j], tq, sq)))
-        else:
-            pp, mp, fp = _linear_scale(p, normalize, check, tol[0])
-            pq, mq, fq = _linear_scale(q, normalize, check, tol[1])
-            p, q = _prescaled(p, pp), _prescaled(q, pq)
-            for j in range(p.shape[0]):
-                x = p[j] * mp
-                y = q[j] * mq
-                acc += _js_terms(x, y)
-                mass += x + y
-            if acc <= CANCELLATION_RTOL * mass:
-                acc = 0.0
-                for j in range(p.shape[0]):
-                    acc += _js_term(p[j] * mp, q[j] * mq)
-        status[i] = fp | (fq << SECOND_INPUT_SHIFT)
+    """out[i] = JS(P[i], Q[i]) = (KL(P||M) + KL(Q||M)) / 2, M = (P + Q) / 2."""
+    for i in prange(out.shape[0]):
+        acc, status[i] = _js_row(P[_row_index(P, i)], Q[_row_index(Q, i)], log_input,
+                                 normalize, check, tol[0], tol[1])
         out[i] = _clamp(acc, _LOG2) * scale
 
 
