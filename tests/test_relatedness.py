@@ -505,11 +505,14 @@ def test_task_divergence_of_targets_near_the_float_limit():
 
     Y = np.array([[1.7e308, -1.7e308], [1.0, 2.0], [0.0, 1.0], [-1e308, 5e307]])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # type_of_target's int cast
+        # No RuntimeWarning either (scikit-learn's int cast in type_of_target
+        # warned for "auto").
+        warnings.simplefilter("error")
         H, edges = task_histograms(Y, bins=4, target_type="continuous")
         small, small_edges = task_histograms(Y / 2.0 ** 1000, bins=4,
                                              target_type="continuous")
         D = task_divergence(Y, target_type="continuous")
+        np.testing.assert_array_equal(task_divergence(Y), D)  # "auto": continuous
     np.testing.assert_array_equal(H, small)
     np.testing.assert_array_equal(edges, small_edges * 2.0 ** 1000)
     assert np.all(np.isfinite(D)) and D[0, 1] > 0

@@ -164,7 +164,10 @@ def _resolve_target_type(Y, observed, target_type):
         return target_type
     if Y.dtype.kind not in "fc":
         return "categorical"
-    kind = type_of_target(Y[observed])
+    # scikit-learn tests integrality by a cast to int, which warns for floats
+    # beyond the int range (targets near 1e308): those are continuous anyway.
+    with np.errstate(invalid="ignore"):
+        kind = type_of_target(Y[observed])
     return "categorical" if kind in ("binary", "multiclass") else "continuous"
 
 
