@@ -222,6 +222,25 @@ def test_early_stopping_keeps_the_best_validation_epoch():
     assert est.best_validation_score_ == max(est.validation_scores_)
 
 
+@pytest.mark.parametrize("random_state", range(6))
+def test_early_stopping_keeps_every_class_in_the_training_split(random_state):
+    # A class whose only sample fell into the validation split made fit fail
+    # with a message about partial_fit's classes (for random_state 0 and 5).
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 4))
+    Y = np.column_stack([np.zeros(60), X[:, 0] > 0, np.full(60, np.nan)])
+    Y[5, 0] = 1.0
+    Y[::7, 2] = np.arange(9) % 3  # a sparse multiclass task
+    est = SharedLatentClassifier(2, solver="sgd", early_stopping=True,
+                                 validation_fraction=0.5, max_iter=5,
+                                 random_state=random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, Y)
+    assert [list(c) for c in est.classes_] == [[0.0, 1.0], [0.0, 1.0], [0.0, 1.0, 2.0]]
+    assert len(est.validation_scores_) == est.n_iter_
+
+
 def test_partial_fit_continues_and_checks_tasks():
     X, Y = make_multitask_regression(200, 3, 6, rank=2, shared_X=True, random_state=0)
     est = SharedLatentRegressor(random_state=0)

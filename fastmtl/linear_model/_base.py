@@ -316,7 +316,8 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
                     f"early_stopping needs more than {n_samples} samples with "
                     f"validation_fraction={self.validation_fraction}."
                 )
-            val_rows = np.sort(rng.permutation(n_samples)[:n_val])
+            val_rows = self._validation_rows(Y, sample_weight,
+                                             np.sort(rng.permutation(n_samples)[:n_val]))
             train_weight = sample_weight.copy()
             train_weight[val_rows] = 0.0
         layout = self._layout(Y, train_weight)
@@ -349,6 +350,33 @@ class MultiTaskEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             self.validation_scores_ = np.array(log.validation_scores)
             self.best_validation_score_ = float(np.max(log.validation_scores))
         return self
+
+    def _validation_rows(self, Y, sample_weight, rows):
+        """The early-stopping validation ``rows`` less, for classifiers, the
+        first of them with each (task, class) that the training rows would
+        otherwise never see: that class could not be learnt (and its label
+        was reported against ``partial_fit``'s classes)."""
+        if self._numeric_targets:
+            return rows
+        observed = self._observed(Y) & (sample_weight[:, None] > 0)
+        training = np.ones(Y.shape[0], dtype=bool)
+        training[rows] = False
+        back = []
+        for t in range(Y.shape[1]):
+            seen = np.flatnonzero(observed[:, t])
+            labels = Y[seen, t]
+            trained = set(labels[training[seen]].tolist())
+            for label in dict.fromkeys(labels.tolist()):  # first-seen order
+                if label not in trained:
+                    back.append(seen[labels == label][0])
+                    trained.add(label)
+        rows = np.setdiff1d(rows, back)
+        if rows.size == 0:
+            raise ValueError(
+                f"early_stopping left no validation sample (validation_fraction="
+                f"{self.validation_fraction}): every one held a class that the "
+                "training samples need. Give more samples or set early_stopping=False.")
+        return rows
 
     def _solve(self, problem, state, weighting, rng, exact, validation=None, record=True,
                tol=EXACT_FTOL):
