@@ -99,7 +99,8 @@ default="uniform"
         Epochs without improvement before stopping.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the samples, stop on their mean task
-        score, and keep the parameters of the best epoch.
+        score, and keep the parameters of the best epoch. A classifier never
+        holds out every training sample of a task's class.
     validation_fraction : float, default=0.1
         Fraction of samples held out for early stopping.
     fit_intercept : bool, default=True
