@@ -18,7 +18,7 @@ from .._validation import (
     result_dtype,
     sum_tolerance,
 )
-from . import _pairwise
+from . import _cpu, _pairwise
 from ._status import RowSource, raise_for_status
 
 _COMMON_PARAMS = """\
@@ -108,24 +108,6 @@ def _as_rows(arrays, names, axis, log_input):
     return rows, sources, shape[:axis] + shape[axis + 1:]
 
 
-def contiguous_rows(rows, dtype):
-    """``rows`` as the row-wise kernels take them: C-contiguous, read-only, of
-    ``dtype``, a distribution broadcast to every row (stride 0) as that
-    single row.
-
-    Other layouts (a moved axis, a strided view, a partial broadcast) are
-    copied: one pass over the data, where a kernel for that layout would cost
-    a compilation of its own (about 7 s for KL) at first use.
-    """
-    if rows.shape[0] > 1 and rows.strides[0] == 0:
-        rows = rows[:1]
-    if rows.flags.c_contiguous and rows.dtype == dtype:
-        return rows
-    rows = np.ascontiguousarray(rows, dtype=dtype)
-    rows.flags.writeable = False  # the signature of the views (read-only)
-    return rows
-
-
 def _gpu_rows(inputs, names, axis, log_input):
     """2-D row views of inputs of which at least one is a GPU array.
 
@@ -212,7 +194,7 @@ def _rowwise(kernel_name, inputs, names, *, axis, base, normalize, log_input,
         # side converted exactly; each keeps its own tolerance): one compiled
         # signature fewer per mixture.
         common = rows[0].dtype if len({r.dtype for r in rows}) == 1 else np.float64
-        kernel(*(contiguous_rows(r, common) for r in rows), bool(log_input),
+        kernel(*(_cpu.contiguous_rows(r, common) for r in rows), bool(log_input),
                bool(normalize), bool(check_input), tol, scale, out, status)
         if check_input:
             raise_for_status(status, sources, tol)

@@ -117,10 +117,28 @@ def _clamp(value, upper):
     return min(max(value, 0.0), upper)
 
 
+def contiguous_rows(rows, dtype):
+    """``rows`` as the row-wise kernels (and their CUDA twins) take them:
+    C-contiguous, read-only, of ``dtype``, a distribution broadcast to every
+    row (stride 0) as that single row.
+
+    Other layouts (a moved axis, a strided view, a partial broadcast) are
+    copied: one pass over the data, where a kernel for that layout would cost
+    a compilation of its own (about 7 s for KL) at first use.
+    """
+    if rows.ndim == 2 and rows.shape[0] > 1 and rows.strides[0] == 0:
+        rows = rows[:1]
+    if rows.flags.c_contiguous and rows.dtype == dtype:
+        return rows
+    rows = np.ascontiguousarray(rows, dtype=dtype)
+    rows.flags.writeable = False  # the signature of the views (read-only)
+    return rows
+
+
 # --------------------------------------------------------------------------- #
 # Row-wise kernels                                                            #
 # --------------------------------------------------------------------------- #
-# Inputs arrive C-contiguous (``_api.contiguous_rows``), a distribution
+# Inputs arrive C-contiguous (``contiguous_rows``), a distribution
 # broadcast to every row as a single row: one compiled signature per dtype
 # instead of one per memory layout too (each cost 18 s to compile for KL).
 @njit(inline="always", **JIT_OPTIONS)

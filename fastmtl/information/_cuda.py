@@ -23,7 +23,7 @@ from .. import _config, _gpu
 from .._backend import is_gpu_array
 from ._status import BAD_SUM, NONFINITE, SECOND_INPUT_SHIFT, ZERO_SUM
 from . import _rowcheck, _terms
-from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL
+from ._cpu import CROSS_ENTROPY, KL, SYMMETRIC_KL, contiguous_rows
 
 _linear_verdict = cuda.jit(device=True)(_rowcheck.linear_verdict)
 _log_verdict = cuda.jit(device=True)(_rowcheck.log_verdict)
@@ -587,9 +587,7 @@ def _on_device(x):
     if is_gpu_array(x):
         return _gpu.view(x)
     x = np.asarray(x)
-    if x.ndim == 2 and x.shape[0] > 1 and x.strides[0] == 0:
-        x = x[:1]
-    return cuda.to_device(np.ascontiguousarray(x))
+    return cuda.to_device(contiguous_rows(x, x.dtype))
 
 
 def _outputs(*arrays):
